@@ -1,0 +1,136 @@
+//! `mailplan`: plan a customer mail site from its declaration.
+
+mod human;
+mod input;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Plan a customer's mail VM: relay, SPF, DNS record sheet, firewall,
+/// dyndns — from one declaration (JSON, or TOML for files ending .toml).
+#[derive(Debug, Parser)]
+#[command(name = "mailplan", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the plan (secrets are never printed).
+    Plan {
+        /// Print the plan as JSON (the plan contract) instead of for a person.
+        #[arg(long)]
+        json: bool,
+        /// The declaration file; `-` reads stdin.
+        file: PathBuf,
+    },
+    /// Print the DNS record sheet.
+    Dns {
+        /// Print a zone-file fragment (absolute names) for a registrar's import.
+        #[arg(long)]
+        zone: bool,
+        /// The declaration file; `-` reads stdin.
+        file: PathBuf,
+    },
+    /// Validate the declaration only; warnings go to stderr.
+    Check {
+        /// Exit non-zero when the plan has warnings.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// The declaration file; `-` reads stdin.
+        file: PathBuf,
+    },
+}
+
+/// Exit status for a declaration that is readable but invalid.
+const EXIT_INVALID: u8 = 1;
+/// Exit status for a file that cannot be read.
+const EXIT_UNREADABLE: u8 = 2;
+
+fn planned(file: &std::path::Path) -> Result<mailplan::Planned, ExitCode> {
+    let declaration = input::read_declaration(file).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(match e {
+            input::InputError::Io { .. } => EXIT_UNREADABLE,
+            input::InputError::Invalid { .. } => EXIT_INVALID,
+        })
+    })?;
+    mailplan::plan(&declaration).map_err(|error| {
+        eprintln!("error: {}: invalid declaration\n{error}", file.display());
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
+fn run(cli: Cli) -> Result<String, ExitCode> {
+    Ok(match cli.command {
+        Command::Plan { json, file } => {
+            let plan = planned(&file)?.plan;
+            if json {
+                let mut text =
+                    serde_json::to_string_pretty(&plan).expect("a plan always serialises");
+                text.push('\n');
+                text
+            } else {
+                human::render_plan(&plan)
+            }
+        }
+        Command::Dns { zone, file } => {
+            let plan = planned(&file)?.plan;
+            if zone {
+                mailplan::dns::render_zone(&plan.domain, &plan.dns_records)
+            } else {
+                human::records_table(&plan.dns_records)
+            }
+        }
+        Command::Check {
+            deny_warnings,
+            file,
+        } => {
+            let plan = planned(&file)?.plan;
+            for warning in &plan.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let summary = format!(
+                "ok: {} ({}): {}, {} warning(s)\n",
+                plan.name,
+                plan.domain,
+                match &plan.relay {
+                    Some(relay) => format!("smarthost via {}", relay.provider.display_name()),
+                    None => "standalone".to_string(),
+                },
+                plan.warnings.len()
+            );
+            if deny_warnings && !plan.warnings.is_empty() {
+                eprint!("{summary}");
+                eprintln!("error: warnings are denied (--deny-warnings)");
+                return Err(ExitCode::from(EXIT_INVALID));
+            }
+            summary
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(output.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write output: {e}");
+                    ExitCode::from(EXIT_UNREADABLE)
+                }
+            }
+        }
+        Err(code) => code,
+    }
+}

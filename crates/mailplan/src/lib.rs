@@ -1,0 +1,66 @@
+//! mailplan: turns a customer mail-site declaration into a mail plan.
+//!
+//! The engine is pure: no I/O, no clock, no environment. A declaration
+//! ([`Declaration`], contract v1) goes in through any serde
+//! [`Deserializer`](serde::Deserializer) — JSON, TOML, or a Nix value in
+//! the WebAssembly plugin — and a [`Planned`] comes out: the printable
+//! [`Plan`] and, kept apart, the [`Secrets`] it refers to.
+//!
+//! ```
+//! let declaration = mailplan::from_json(r#"{
+//!     "name": "ExampleCorp",
+//!     "domain": "example.com",
+//!     "publicIP": "203.0.113.5",
+//!     "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey",
+//!                    "passwordFile": "/run/secrets/relay-pass" }
+//! }"#).unwrap();
+//! let planned = mailplan::plan(&declaration).unwrap();
+//! assert_eq!(planned.plan.spf, "v=spf1 mx include:sendgrid.net -all");
+//! assert_eq!(planned.plan.postfix.relayhost, "[smtp.sendgrid.net]:587");
+//! ```
+
+pub mod ddns;
+pub mod declaration;
+pub mod dns;
+pub mod error;
+pub mod firewall;
+pub mod names;
+pub mod plan;
+pub mod postfix;
+pub mod provider;
+pub mod secret;
+pub mod spf;
+
+mod build;
+
+pub use build::{Planned, RelayCredential, Secrets, mx_never_points_at_a_cname, plan};
+pub use declaration::Declaration;
+pub use error::{Error, FieldError};
+pub use plan::Plan;
+
+/// Reads a declaration from any self-describing serde deserializer; errors
+/// carry the path of the offending field.
+pub fn from_deserializer<'de, D>(deserializer: D) -> Result<Declaration, Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    serde_path_to_error::deserialize(deserializer).map_err(Error::from_path_error)
+}
+
+/// Reads a declaration from JSON text.
+pub fn from_json(text: &str) -> Result<Declaration, Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let declaration = from_deserializer(&mut deserializer)?;
+    deserializer.end().map_err(|e| {
+        Error::single(
+            "",
+            format!("trailing characters after the declaration: {e}"),
+        )
+    })?;
+    Ok(declaration)
+}
+
+/// Plans a declaration given as JSON text.
+pub fn plan_json(text: &str) -> Result<Planned, Error> {
+    plan(&from_json(text)?)
+}
