@@ -53,9 +53,19 @@ impl Error {
 
     /// Converts a deserialisation error that carries its path.
     pub fn from_path_error<E: fmt::Display>(error: serde_path_to_error::Error<E>) -> Self {
-        let path = error.path().to_string();
-        let path = if path == "." { String::new() } else { path };
         let message = error.inner().to_string();
+        Self::from_path_and_message(error.path(), message)
+    }
+
+    /// Builds an error from a deserialisation path and the deserializer's
+    /// message (without any location suffix).
+    pub fn from_path_and_message(path: &serde_path_to_error::Path, message: String) -> Self {
+        let path = path.to_string();
+        let path = if path == "." || path == "?" {
+            String::new()
+        } else {
+            path
+        };
         let (path, message) = refine_serde_message(path, message);
         Self::single(path, message)
     }
@@ -67,6 +77,8 @@ fn refine_serde_message(path: String, message: String) -> (String, String) {
     let join = |field: &str| {
         if path.is_empty() {
             field.to_string()
+        } else if path == field || path.ends_with(&format!(".{field}")) {
+            path.clone()
         } else {
             format!("{path}.{field}")
         }
@@ -120,6 +132,11 @@ mod tests {
             "unknown field `publicIp`, expected one of `name`, `domain`".into(),
         );
         assert_eq!(path, "publicIp");
+        let (path, _) = refine_serde_message(
+            "mailRelay.hots".into(),
+            "unknown field `hots`, expected `host`".into(),
+        );
+        assert_eq!(path, "mailRelay.hots");
         assert!(message.contains("expected one of `name`"));
     }
 

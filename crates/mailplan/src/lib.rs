@@ -47,17 +47,37 @@ where
     serde_path_to_error::deserialize(deserializer).map_err(Error::from_path_error)
 }
 
-/// Reads a declaration from JSON text.
+/// Reads a declaration from JSON text. Syntax errors give the line and
+/// column; value errors give the field path.
 pub fn from_json(text: &str) -> Result<Declaration, Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let declaration = from_deserializer(&mut deserializer)?;
-    deserializer.end().map_err(|e| {
+    let syntax_error = |e: &serde_json::Error| {
         Error::single(
             "",
-            format!("trailing characters after the declaration: {e}"),
+            format!(
+                "JSON syntax error at line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                json_message(e)
+            ),
         )
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let declaration = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        if e.inner().is_data() {
+            Error::from_path_and_message(e.path(), json_message(e.inner()))
+        } else {
+            syntax_error(e.inner())
+        }
     })?;
+    deserializer.end().map_err(|e| syntax_error(&e))?;
     Ok(declaration)
+}
+
+/// serde_json's message without its " at line L column C" suffix.
+fn json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_string()
 }
 
 /// Plans a declaration given as JSON text.

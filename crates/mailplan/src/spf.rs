@@ -178,9 +178,7 @@ impl SpfTerm {
                 return Err("is empty; write a mechanism such as include:_spf.google.com".into());
             }
         };
-        let name_end = body
-            .find([':', '/', '='])
-            .unwrap_or(body.len());
+        let name_end = body.find([':', '/', '=']).unwrap_or(body.len());
         let (name, rest) = body.split_at(name_end);
         let arg = |rest: &str| -> Result<String, String> {
             rest.strip_prefix(':')

@@ -1,0 +1,926 @@
+//! The design contract's rules, one test (or table) per rule.
+
+use mailplan::plan::Mode;
+use mailplan::{Plan, Planned};
+use serde_json::{Value, json};
+
+/// A base declaration with `extra` merged over it.
+fn decl(extra: Value) -> Value {
+    let mut base = json!({ "name": "ExampleCorp", "domain": "example.com" });
+    if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
+        base.extend(extra);
+    }
+    base
+}
+
+fn planned(declaration: Value) -> Planned {
+    mailplan::plan_json(&declaration.to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn plan(extra: Value) -> Plan {
+    planned(decl(extra)).plan
+}
+
+/// The error text for a declaration that must fail.
+fn error(extra: Value) -> mailplan::Error {
+    match mailplan::plan_json(&decl(extra).to_string()) {
+        Ok(p) => panic!("expected an error, got a plan: {:?}", p.plan.warnings),
+        Err(e) => e,
+    }
+}
+
+/// Asserts one problem is reported at `path` with `needle` in its message.
+fn assert_error_at(extra: Value, path: &str, needle: &str) {
+    let e = error(extra);
+    assert!(
+        e.problems()
+            .iter()
+            .any(|p| p.path == path && p.message.contains(needle)),
+        "no error at {path} containing {needle:?}; got:\n{e}"
+    );
+}
+
+fn warned(plan: &Plan, needle: &str) -> bool {
+    plan.warnings.iter().any(|w| w.contains(needle))
+}
+
+fn record(plan: &Plan, rtype: &str, name: &str) -> Option<String> {
+    plan.dns_records
+        .iter()
+        .find(|r| r.record_type() == rtype && r.name == name)
+        .map(|r| r.data.value())
+}
+
+fn relay_user(name: &str, host: &str) -> Value {
+    json!({ "name": name, "passwordFile": "/run/secrets/relay", "roles": ["mail-relay"], "relay": { "host": host } })
+}
+
+const STATIC: &str = "203.0.113.5";
+
+// Rule 1: relay precedence.
+
+#[test]
+fn explicit_mail_relay_wins_over_a_role_tagged_user() {
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey", "passwordFile": "/run/secrets/sg" },
+        "users": [relay_user("noreply@example.com", "smtp.gmail.com")],
+    }));
+    let relay = p.relay.unwrap();
+    assert_eq!(relay.source.to_string(), "mailRelay");
+    assert_eq!(relay.provider.id(), "sendgrid");
+    assert!(warned_text(
+        &p.warnings,
+        "users[0] (noreply@example.com) is tagged mail-relay, but mailRelay is set and wins"
+    ));
+}
+
+fn warned_text(warnings: &[String], needle: &str) -> bool {
+    warnings.iter().any(|w| w.contains(needle))
+}
+
+#[test]
+fn a_single_role_tagged_user_is_the_relay() {
+    let p = plan(
+        json!({ "publicIP": STATIC, "users": [relay_user("noreply@example.com", "smtp.gmail.com")] }),
+    );
+    assert_eq!(p.mode, Mode::Smarthost);
+    let relay = p.relay.unwrap();
+    assert_eq!(relay.source.to_string(), "user:noreply@example.com");
+    assert_eq!(relay.port.get(), 587, "port defaults to 587");
+    assert_eq!(relay.password_file.unwrap().as_str(), "/run/secrets/relay");
+}
+
+#[test]
+fn two_role_tagged_users_without_mail_relay_is_an_error_naming_both() {
+    let e = error(json!({ "users": [
+        relay_user("a@example.com", "smtp.gmail.com"),
+        { "name": "alice@example.com", "passwordFile": "/run/secrets/alice" },
+        relay_user("apikey", "smtp.sendgrid.net"),
+    ]}));
+    let p = &e.problems()[0];
+    assert_eq!(p.path, "users");
+    assert!(p.message.contains("users[0] (a@example.com)"), "{p}");
+    assert!(p.message.contains("users[2] (apikey)"), "{p}");
+}
+
+#[test]
+fn two_role_tagged_users_with_mail_relay_are_both_ignored_with_warnings() {
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.office365.com", "user": "relay@example.com", "passwordFile": "/run/secrets/m365" },
+        "users": [relay_user("a@example.com", "smtp.gmail.com"), relay_user("apikey", "smtp.sendgrid.net")],
+    }));
+    assert_eq!(p.relay.unwrap().provider.id(), "microsoft365");
+    assert_eq!(
+        p.warnings
+            .iter()
+            .filter(|w| w.contains("is tagged mail-relay"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn no_relay_is_standalone() {
+    let p = plan(json!({ "publicIP": STATIC }));
+    assert_eq!(p.mode, Mode::Standalone);
+    assert_eq!(p.postfix.relayhost, "");
+    assert!(p.relay.is_none());
+}
+
+// Role-tagged users.
+
+#[test]
+fn mailbox_roles_and_addresses_on_the_domain() {
+    let p = plan(json!({ "publicIP": STATIC, "users": [
+        { "name": "alice@example.com", "passwordFile": "/run/secrets/a" },
+        { "name": "bob", "password": "pw-bob", "roles": ["mailbox"] },
+        relay_user("noreply@example.com", "smtp.gmail.com"),
+        { "name": "ddns", "passwordFile": "/run/secrets/d", "roles": ["domain-provider"] },
+    ]}));
+    let boxes: Vec<String> = p.mailboxes.iter().map(|m| m.address.to_string()).collect();
+    assert_eq!(
+        boxes,
+        ["alice@example.com", "bob@example.com"],
+        "service users get no mailbox"
+    );
+    assert_eq!(
+        p.mailboxes[0].password_file.as_ref().unwrap().as_str(),
+        "/run/secrets/a"
+    );
+    assert!(p.mailboxes[1].password_file.is_none());
+    assert!(warned(&p, "users[1].password"));
+}
+
+#[test]
+fn a_user_with_a_relay_and_the_mailbox_role_gets_both() {
+    let mut user = relay_user("noreply@example.com", "smtp.gmail.com");
+    user["roles"] = json!(["mail-relay", "mailbox"]);
+    let p = plan(json!({ "publicIP": STATIC, "users": [user] }));
+    assert_eq!(p.mailboxes.len(), 1);
+    assert!(p.relay.is_some());
+}
+
+#[test]
+fn a_user_that_gets_nothing_is_warned_about() {
+    let p = plan(
+        json!({ "publicIP": STATIC, "users": [{ "name": "carol", "passwordFile": "/run/secrets/c" }] }),
+    );
+    assert!(p.mailboxes.is_empty());
+    assert!(warned(&p, "users[0] (carol) has no roles"));
+}
+
+#[test]
+fn user_errors_name_their_field() {
+    for (users, path, needle) in [
+        (
+            json!([{ "name": "alice@other.com", "passwordFile": "/run/secrets/a", "roles": ["mailbox"] }]),
+            "users[0].name",
+            "is not on example.com",
+        ),
+        (
+            json!([{ "name": "alice@example.com" }]),
+            "users[0].passwordFile",
+            "a mailbox needs a password",
+        ),
+        (
+            json!([{ "name": "a@example.com", "password": "x", "passwordFile": "/run/secrets/a" }]),
+            "users[0].passwordFile",
+            "both set",
+        ),
+        (
+            json!([{ "name": "x", "passwordFile": "/run/secrets/x", "roles": ["mail-relay"] }]),
+            "users[0].relay",
+            "is required for a mail-relay user",
+        ),
+        (
+            json!([{ "name": "x", "roles": ["mail-relay"], "relay": { "host": "smtp.gmail.com" } }]),
+            "users[0].passwordFile",
+            "a mail-relay user carries a secret",
+        ),
+        (
+            json!([{ "name": "x@example.com", "passwordFile": "/run/secrets/x", "relay": { "host": "smtp.gmail.com" } }]),
+            "users[0].relay",
+            "only a user with role \"mail-relay\"",
+        ),
+        (
+            json!([{ "name": "a@example.com", "passwordFile": "/run/secrets/a" }, { "name": "A@example.com", "passwordFile": "/run/secrets/b" }]),
+            "users[1].name",
+            "declared twice (also users[0])",
+        ),
+        (
+            json!([{ "name": "a@example.com", "passwordFile": "/run/secrets/a", "roles": ["mailbox", "mailbox"] }]),
+            "users[0].roles",
+            "lists a role twice",
+        ),
+        (
+            json!([{ "name": "a", "roles": ["admin"] }]),
+            "users[0].roles[0]",
+            "unknown variant `admin`",
+        ),
+        (
+            json!([{ "name": "a b" }]),
+            "users[0].name",
+            "contains a space",
+        ),
+        (
+            json!([{ "name": "a", "pasword": "x" }]),
+            "users[0].pasword",
+            "is not a known attribute",
+        ),
+    ] {
+        assert_error_at(json!({ "publicIP": STATIC, "users": users }), path, needle);
+    }
+}
+
+// Rule 2: dyndns versus a static IP.
+
+fn ddns_user() -> Value {
+    json!({ "name": "ddns", "passwordFile": "/run/secrets/ddns", "roles": ["domain-provider"] })
+}
+
+#[test]
+fn a_static_ip_skips_the_updater_with_the_reason() {
+    let p = plan(json!({ "publicIP": STATIC }));
+    assert!(!p.ddns.enabled);
+    assert!(p.ddns.reason.contains("static"));
+    assert_eq!(record(&p, "A", "mail.example.com").unwrap(), STATIC);
+}
+
+#[test]
+fn no_ip_and_no_provider_means_manual_a_records() {
+    let p = plan(
+        json!({ "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey", "passwordFile": "/run/secrets/sg" } }),
+    );
+    assert!(!p.ddns.enabled);
+    assert!(p.ddns.reason.contains("manual"));
+    let a = p
+        .dns_records
+        .iter()
+        .find(|r| r.record_type() == "A")
+        .unwrap();
+    assert_eq!(a.source, mailplan::dns::RecordSource::Operator);
+    let zone = mailplan::dns::render_zone(&p.domain, &p.dns_records);
+    assert!(
+        zone.contains("; mail.example.com."),
+        "a placeholder A is commented out:\n{zone}"
+    );
+}
+
+#[test]
+fn own_zone_dyndns_updating_the_mail_host_gives_a_managed_a_record() {
+    let p = plan(json!({
+        "domainProvider": { "provider": "desec", "hosts": ["mail"] },
+        "users": [ddns_user()],
+    }));
+    assert!(p.ddns.enabled);
+    assert_eq!(p.ddns.hosts[0].as_str(), "mail.example.com");
+    let a = p
+        .dns_records
+        .iter()
+        .find(|r| r.name == "mail.example.com")
+        .unwrap();
+    assert_eq!(a.record_type(), "A");
+    assert_eq!(a.source, mailplan::dns::RecordSource::DdnsUpdater);
+    assert_eq!(
+        record(&p, "MX", "example.com").unwrap(),
+        "10 mail.example.com"
+    );
+}
+
+#[test]
+fn own_zone_dyndns_on_another_label_puts_mx_on_the_updated_name() {
+    let p = plan(json!({
+        "domainProvider": { "provider": "desec", "hosts": ["home"] },
+        "users": [ddns_user()],
+    }));
+    assert_eq!(
+        record(&p, "CNAME", "mail.example.com").unwrap(),
+        "home.example.com"
+    );
+    assert_eq!(
+        record(&p, "MX", "example.com").unwrap(),
+        "10 home.example.com"
+    );
+    assert!(mailplan::mx_never_points_at_a_cname(&p));
+}
+
+#[test]
+fn a_wildcard_covers_the_mail_host() {
+    let p = plan(json!({
+        "domainProvider": { "provider": "desec", "hosts": ["*"] },
+        "users": [ddns_user()],
+    }));
+    let a = p
+        .dns_records
+        .iter()
+        .find(|r| r.name == "mail.example.com")
+        .unwrap();
+    assert_eq!(a.record_type(), "A");
+}
+
+#[test]
+fn dyndns_errors_name_their_field() {
+    for (provider, users, path, needle) in [
+        (
+            json!({ "provider": "noip", "hosts": ["x"], "domain": "ddns.net" }),
+            json!([ddns_user()]),
+            "domainProvider.username",
+            "logs in with a username",
+        ),
+        (
+            json!({ "provider": "duckdns", "hosts": ["x"], "username": "me", "domain": "duckdns.org" }),
+            json!([ddns_user()]),
+            "domainProvider.username",
+            "takes no username",
+        ),
+        (
+            json!({ "provider": "duckdns", "hosts": ["x"] }),
+            json!([ddns_user()]),
+            "domainProvider.provider",
+            "only updates names under duckdns.org",
+        ),
+        (
+            json!({ "provider": "duckdns", "hosts": ["x"], "secretKey": "password", "domain": "duckdns.org" }),
+            json!([ddns_user()]),
+            "domainProvider.secretKey",
+            "takes its secret as \"token\"",
+        ),
+        (
+            json!({ "provider": "desec", "hosts": [] }),
+            json!([ddns_user()]),
+            "domainProvider.hosts",
+            "is empty",
+        ),
+        (
+            json!({ "provider": "desec", "hosts": ["a", "a"] }),
+            json!([ddns_user()]),
+            "domainProvider.hosts[1]",
+            "listed twice",
+        ),
+        (
+            json!({ "provider": "desec", "hosts": ["a"] }),
+            json!([]),
+            "domainProvider",
+            "no user has role \"domain-provider\"",
+        ),
+        (
+            json!({ "provider": "desec", "hosts": ["a"] }),
+            json!([ddns_user(), { "name": "ddns2", "passwordFile": "/run/secrets/d2", "roles": ["domain-provider"] }]),
+            "users",
+            "2 users are tagged domain-provider",
+        ),
+        (
+            json!({ "provider": "nosuch", "hosts": ["a"] }),
+            json!([ddns_user()]),
+            "domainProvider.provider",
+            "not a supported ddns-updater provider",
+        ),
+        (
+            json!({ "provider": "desec", "hosts": ["a b"] }),
+            json!([ddns_user()]),
+            "domainProvider.hosts[0]",
+            "not a host label",
+        ),
+        (
+            json!({ "provider": "desec", "hosts": ["*"], "domain": "dyn.example.net" }),
+            json!([ddns_user()]),
+            "domainProvider.hosts",
+            "only wildcards",
+        ),
+    ] {
+        assert_error_at(
+            json!({ "domainProvider": provider, "users": users }),
+            path,
+            needle,
+        );
+    }
+}
+
+#[test]
+fn the_apex_cannot_be_a_cname_to_the_dyndns_name() {
+    assert_error_at(
+        json!({
+            "mailHostname": "example.com",
+            "domainProvider": { "provider": "noip", "hosts": ["x"], "username": "me", "domain": "ddns.net" },
+            "users": [ddns_user()],
+        }),
+        "mailHostname",
+        "zone apex",
+    );
+}
+
+// Rule 3: SPF.
+
+#[test]
+fn spf_extras_merge_dedupe_in_stable_order() {
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.gmail.com", "user": "n@example.com", "passwordFile": "/run/secrets/g" },
+        "spf": { "extra": ["include:sendgrid.net", "mx", "include:_spf.google.com", "ip4:192.0.2.0/24", "include:sendgrid.net"] },
+    }));
+    assert_eq!(
+        p.spf,
+        "v=spf1 mx include:_spf.google.com include:sendgrid.net ip4:192.0.2.0/24 -all"
+    );
+    assert_eq!(record(&p, "TXT", "example.com").unwrap(), p.spf);
+}
+
+#[test]
+fn spf_over_ten_lookups_is_an_error() {
+    let extra: Vec<String> = (0..10)
+        .map(|i| format!("include:s{i}.example.net"))
+        .collect();
+    assert_error_at(
+        json!({ "publicIP": STATIC, "spf": { "extra": extra } }),
+        "spf.extra",
+        "11 DNS lookups",
+    );
+    let extra: Vec<String> = (0..9)
+        .map(|i| format!("include:s{i}.example.net"))
+        .collect();
+    plan(json!({ "publicIP": STATIC, "spf": { "extra": extra } }));
+}
+
+#[test]
+fn spf_errors_name_their_field() {
+    assert_error_at(
+        json!({ "spf": { "all": "+all" } }),
+        "spf.all",
+        "every server on the internet",
+    );
+    assert_error_at(
+        json!({ "spf": { "extra": ["include:ok.example", "redirect=x.example"] } }),
+        "spf.extra[1]",
+        "modifier",
+    );
+    assert_error_at(
+        json!({ "spf": { "extra": ["all"] } }),
+        "spf.extra[0]",
+        "set by spf.all",
+    );
+}
+
+#[test]
+fn spf_ptr_is_warned_about() {
+    let p = plan(json!({ "publicIP": STATIC, "spf": { "extra": ["ptr"] } }));
+    assert!(warned(&p, "ptr mechanism"));
+}
+
+// Rule 4: the decision tree.
+
+#[test]
+fn standalone_contradictions_recommend_a_smarthost() {
+    let p = plan(
+        json!({ "domainProvider": { "provider": "desec", "hosts": ["mail"] }, "users": [ddns_user()] }),
+    );
+    assert!(warned(&p, "standalone without a static public IPv4"));
+    let p = plan(json!({ "publicIP": STATIC, "isp": { "rdns": false, "port25Outbound": true } }));
+    assert!(warned(&p, "isp.rdns = false"));
+    let p = plan(json!({ "publicIP": STATIC, "isp": { "rdns": true, "port25Outbound": false } }));
+    assert!(warned(&p, "blocks outbound port 25"));
+    let p = plan(json!({ "publicIP": STATIC }));
+    assert!(warned(&p, "dig -x 203.0.113.5"));
+    assert!(warned(&p, "nc -vz -w 5 gmail-smtp-in.l.google.com 25"));
+    let p = plan(json!({ "publicIP": STATIC, "isp": { "rdns": true, "port25Outbound": true } }));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn a_smarthost_needs_no_rdns_or_port_25() {
+    let p = plan(json!({
+        "isp": { "rdns": false, "port25Outbound": false },
+        "domainProvider": { "provider": "desec", "hosts": ["mail"] },
+        "users": [ddns_user()],
+        "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey", "passwordFile": "/run/secrets/sg" },
+    }));
+    assert!(!warned(&p, "standalone"), "{:?}", p.warnings);
+}
+
+#[test]
+fn a_relay_on_port_25_behind_a_blocking_isp_is_an_error() {
+    assert_error_at(
+        json!({
+            "isp": { "port25Outbound": false },
+            "mailRelay": { "host": "smtp.sendgrid.net", "port": 25, "user": "apikey", "passwordFile": "/run/secrets/sg" },
+        }),
+        "mailRelay.port",
+        "isp.port25Outbound = false",
+    );
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.sendgrid.net", "port": 25, "user": "apikey", "passwordFile": "/run/secrets/sg" },
+    }));
+    assert!(warned(&p, "relaying on port 25"));
+}
+
+// AAAA only with a v6 PTR.
+
+#[test]
+fn aaaa_needs_the_v6_ptr() {
+    let p = plan(json!({ "publicIP": STATIC, "publicIPv6": "2001:db8::25" }));
+    assert!(record(&p, "AAAA", "mail.example.com").is_none());
+    assert!(warned(&p, "not published as AAAA"));
+    assert_eq!(
+        p.postfix.main["inet_protocols"], "ipv4",
+        "no v6 identity: deliver over v4 only"
+    );
+    let p = plan(json!({ "publicIP": STATIC, "publicIPv6": "2001:db8::25", "ipv6Ptr": true }));
+    assert_eq!(
+        record(&p, "AAAA", "mail.example.com").unwrap(),
+        "2001:db8::25"
+    );
+    assert!(!p.postfix.main.contains_key("inet_protocols"));
+    assert_error_at(
+        json!({ "ipv6Ptr": true }),
+        "ipv6Ptr",
+        "publicIPv6 is not set",
+    );
+    assert_error_at(
+        json!({
+            "publicIPv6": "2001:db8::25", "ipv6Ptr": true,
+            "domainProvider": { "provider": "noip", "hosts": ["x"], "username": "me", "domain": "ddns.net" },
+            "users": [ddns_user()],
+        }),
+        "publicIPv6",
+        "cannot carry an AAAA",
+    );
+}
+
+// Inbound MX choices.
+
+#[test]
+fn inbound_relay_points_mx_at_the_provider() {
+    let p = plan(
+        json!({ "publicIP": STATIC, "inbound": { "kind": "relay", "mx": ["mx1.example.net", "mx2.example.net"] } }),
+    );
+    let mx: Vec<String> = p
+        .dns_records
+        .iter()
+        .filter(|r| r.record_type() == "MX")
+        .map(|r| r.data.value())
+        .collect();
+    assert_eq!(mx, ["10 mx1.example.net", "20 mx2.example.net"]);
+    assert_eq!(p.firewall[0].port, 25);
+    assert!(p.firewall[0].reason.contains("inbound relay"));
+    let single = plan(
+        json!({ "publicIP": STATIC, "inbound": { "kind": "relay", "mx": "smtp.google.com" } }),
+    );
+    assert_eq!(single.inbound.mx.len(), 1);
+}
+
+#[test]
+fn a_pmg_on_the_lan_gets_port_25_and_delivers_on_26() {
+    let p = plan(
+        json!({ "publicIP": STATIC, "inbound": { "kind": "pmg", "host": "pmg.example.com", "ip": "192.168.10.5" } }),
+    );
+    assert_eq!(p.firewall[0].port, 25);
+    assert_eq!(p.firewall[0].target, mailplan::firewall::Target::Pmg);
+    assert_eq!(
+        record(&p, "A", "pmg.example.com").unwrap(),
+        STATIC,
+        "the LAN PMG's name carries the WAN address"
+    );
+    assert_eq!(p.inbound.delivery_port, 26);
+    assert!(p.vm_firewall.iter().any(|r| r.port == 26));
+}
+
+#[test]
+fn inbound_errors_name_their_field() {
+    for (inbound, path, needle) in [
+        (
+            json!({ "kind": "relay" }),
+            "inbound.mx",
+            "is required with kind = \"relay\"",
+        ),
+        (
+            json!({ "kind": "pmg", "ip": "198.51.100.25" }),
+            "inbound.host",
+            "is required",
+        ),
+        (
+            json!({ "kind": "pmg", "host": "pmg.example.com" }),
+            "inbound.ip",
+            "is required",
+        ),
+        (
+            json!({ "kind": "self", "mx": "mx.example.net" }),
+            "inbound.mx",
+            "only used with kind = \"relay\"",
+        ),
+        (
+            json!({ "kind": "relay", "mx": ["a.example.net"], "host": "pmg.example.net" }),
+            "inbound.host",
+            "only used with kind = \"pmg\"",
+        ),
+        (json!({ "kind": "mx" }), "inbound.kind", "unknown variant"),
+        (
+            json!({ "kind": "relay", "mx": ["a.example.net", "a.example.net"] }),
+            "inbound.mx[1]",
+            "listed twice",
+        ),
+        (
+            json!({ "kind": "pmg", "host": "pmg.example.com", "ip": "127.0.0.1" }),
+            "inbound.ip",
+            "cannot be a PMG's address",
+        ),
+    ] {
+        assert_error_at(
+            json!({ "publicIP": STATIC, "inbound": inbound }),
+            path,
+            needle,
+        );
+    }
+}
+
+// TLS mode and internalClientsOnly.
+
+#[test]
+fn tls_modes() {
+    let p = plan(json!({ "publicIP": STATIC }));
+    assert_eq!(
+        p.tls.cert_file,
+        "/var/lib/acme/mail.example.com/fullchain.pem"
+    );
+    assert!(!p.firewall.iter().any(|r| r.port == 80));
+    let p = plan(json!({ "publicIP": STATIC, "tls": "http-01", "internalClientsOnly": true }));
+    let ports: Vec<u16> = p.firewall.iter().map(|r| r.port).collect();
+    assert_eq!(
+        ports,
+        [25, 443, 80],
+        "HTTP-01 keeps 80 open even for internal clients"
+    );
+    assert_error_at(json!({ "tls": "tls-alpn-01" }), "tls", "unknown variant");
+}
+
+#[test]
+fn internal_clients_only_forwards_25_and_443() {
+    let p = plan(json!({ "publicIP": STATIC, "internalClientsOnly": true }));
+    let ports: Vec<u16> = p.firewall.iter().map(|r| r.port).collect();
+    assert_eq!(ports, [25, 443]);
+    let vm: Vec<u16> = p.vm_firewall.iter().map(|r| r.port).collect();
+    assert_eq!(
+        vm,
+        [25, 465, 587, 993, 443],
+        "LAN clients still reach every service"
+    );
+}
+
+// Postfix relaying parameters.
+
+#[test]
+fn postfix_relaying_parameters() {
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.gmail.com", "port": 465, "user": "n@example.com", "passwordFile": "/run/secrets/g" },
+    }));
+    let main = &p.postfix.main;
+    assert_eq!(main["relayhost"], "[smtp.gmail.com]:465");
+    assert_eq!(main["smtp_tls_wrappermode"], "yes");
+    assert_eq!(main["smtp_tls_security_level"], "encrypt");
+    assert_eq!(main["smtp_sasl_auth_enable"], "yes");
+    assert_eq!(main["smtp_sasl_security_options"], "noanonymous");
+    assert!(main["smtpd_relay_restrictions"].contains("reject_unauth_destination"));
+    assert_eq!(main["mynetworks"], "127.0.0.0/8, [::1]/128");
+    assert!(p.relay.unwrap().implicit_tls);
+}
+
+#[test]
+fn an_ip_authorised_relay_has_no_sasl() {
+    let p = planned(decl(
+        json!({ "publicIP": STATIC, "mailRelay": { "host": "smtp-relay.gmail.com" } }),
+    ));
+    assert!(p.plan.relay.as_ref().unwrap().user.is_none());
+    assert!(p.plan.postfix.sasl_password_map.is_none());
+    assert!(p.secrets.relay.is_none());
+    assert_error_at(
+        json!({ "mailRelay": { "host": "smtp.sendgrid.net" } }),
+        "mailRelay.user",
+        "only relays for authenticated clients",
+    );
+}
+
+// Secrets.
+
+#[test]
+fn secret_rules() {
+    assert_error_at(
+        json!({ "mailRelay": { "host": "smtp.gmail.com", "user": "n@example.com", "password": "abcdefghijklmnop", "passwordFile": "/run/secrets/g" } }),
+        "mailRelay.passwordFile",
+        "both set",
+    );
+    assert_error_at(
+        json!({ "mailRelay": { "host": "smtp.gmail.com", "user": "n@example.com" } }),
+        "mailRelay.passwordFile",
+        "there is no password",
+    );
+    assert_error_at(
+        json!({ "mailRelay": { "host": "smtp.example.net", "password": "x" } }),
+        "mailRelay.user",
+        "no user to log in with",
+    );
+    let p = planned(decl(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.example.net", "user": "u", "password": "Hunter2-Secret" },
+    })));
+    assert!(warned(&p.plan, "mailRelay.password"));
+    assert!(
+        !serde_json::to_string(&p.plan)
+            .unwrap()
+            .contains("Hunter2-Secret")
+    );
+    assert_eq!(
+        p.secrets.relay.unwrap().sasl_passwd_line().unwrap(),
+        "[smtp.example.net]:587 u:Hunter2-Secret\n"
+    );
+    let p = planned(decl(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.example.net", "user": "u", "passwordFile": "/run/secrets/r" },
+    })));
+    assert!(
+        p.secrets.relay.unwrap().sasl_passwd_line().is_none(),
+        "file secrets are read at run time"
+    );
+}
+
+#[test]
+fn injection_characters_are_refused() {
+    for (extra, path) in [
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net\nrelayhost = evil" } }),
+            "mailRelay.host",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u\nx", "passwordFile": "/run/secrets/r" } }),
+            "mailRelay.user",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u:x", "passwordFile": "/run/secrets/r" } }),
+            "mailRelay.user",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "password": "a\nb" } }),
+            "mailRelay.password",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "password": "a\u{0}b" } }),
+            "mailRelay.password",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "passwordFile": "/run/secrets/a b" } }),
+            "mailRelay.passwordFile",
+        ),
+        (json!({ "domain": "exa,mple.com" }), "domain"),
+        (
+            json!({ "mailHostname": "mail.example.com, evil.example" }),
+            "mailHostname",
+        ),
+        (
+            json!({ "spf": { "extra": ["include:a.example\" evil"] } }),
+            "spf.extra[0]",
+        ),
+        (
+            json!({ "dmarc": { "rua": "a@example.com;ruf=x" } }),
+            "dmarc.rua",
+        ),
+        (json!({ "dkimSelector": "default\nx" }), "dkimSelector"),
+        (json!({ "name": "Example\nCorp" }), "name"),
+        (
+            json!({ "domainProvider": { "provider": "noip", "hosts": ["x"], "username": "me\"x" } }),
+            "domainProvider.username",
+        ),
+    ] {
+        let e = error(extra);
+        assert_eq!(e.problems()[0].path, path, "{e}");
+    }
+}
+
+// Hostnames, DMARC, DKIM.
+
+#[test]
+fn mail_hostname_and_dkim_selector() {
+    let p = plan(
+        json!({ "publicIP": STATIC, "mailHostname": "smtp.example.com", "dkimSelector": "2026q1" }),
+    );
+    assert_eq!(p.hostname.as_str(), "smtp.example.com");
+    assert_eq!(p.postfix.main["myhostname"], "smtp.example.com");
+    assert_eq!(p.dkim.record_name, "2026q1._domainkey.example.com");
+    assert_eq!(
+        p.dkim.private_key_file,
+        "/var/lib/opendkim/keys/example.com/2026q1.private"
+    );
+    assert!(record(&p, "TXT", "2026q1._domainkey.example.com").is_some());
+    let outside = plan(json!({ "publicIP": STATIC, "mailHostname": "mx.hosting.example" }));
+    assert!(warned(&outside, "is outside example.com"));
+    assert!(record(&outside, "A", "mx.hosting.example").is_none());
+}
+
+#[test]
+fn dmarc_policy_and_reports() {
+    let p = plan(
+        json!({ "publicIP": STATIC, "dmarc": { "policy": "reject", "rua": "mailto:dmarc@example.com" } }),
+    );
+    assert_eq!(p.dmarc, "v=DMARC1; p=reject; rua=mailto:dmarc@example.com");
+    let p = plan(json!({ "publicIP": STATIC, "dmarc": { "rua": "reports@dmarc.example.net" } }));
+    assert!(warned(&p, "example.com._report._dmarc.dmarc.example.net"));
+    assert_error_at(
+        json!({ "dmarc": { "policy": "strict" } }),
+        "dmarc.policy",
+        "unknown variant",
+    );
+}
+
+// Field-level validation errors.
+
+#[test]
+fn value_errors_name_their_field() {
+    for (extra, path, needle) in [
+        (
+            json!({ "mailRelay": { "host": "smtp.gmail.com", "port": 70000 } }),
+            "mailRelay.port",
+            "70000 is not a TCP port (1-65535)",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.gmail.com", "port": "587" } }),
+            "mailRelay.port",
+            "write the port as a number",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.gmail.com", "port": 0 } }),
+            "mailRelay.port",
+            "not a TCP port",
+        ),
+        (
+            json!({ "mailRelay": { "port": 587 } }),
+            "mailRelay.host",
+            "is required",
+        ),
+        (json!({ "publicIP": "10.0.0.5" }), "publicIP", "private"),
+        (
+            json!({ "publicIP": "100.64.1.1" }),
+            "publicIP",
+            "carrier-grade NAT",
+        ),
+        (
+            json!({ "publicIP": "300.1.1.1" }),
+            "publicIP",
+            "not an IPv4 address",
+        ),
+        (
+            json!({ "publicIPv6": "fe80::1" }),
+            "publicIPv6",
+            "link-local",
+        ),
+        (json!({ "domain": "localhost" }), "domain", "single label"),
+        (
+            json!({ "domain": "example.com." }),
+            "domain",
+            "trailing dot",
+        ),
+        (
+            json!({ "publicIp": STATIC }),
+            "publicIp",
+            "is not a known attribute",
+        ),
+        (
+            json!({ "users": [{ "name": "a", "relay": { "host": "smtp.gmail.com", "prot": 1 } }] }),
+            "users[0].relay.prot",
+            "is not a known attribute",
+        ),
+        (
+            json!({ "isp": { "port25Outbound": "yes" } }),
+            "isp.port25Outbound",
+            "invalid type",
+        ),
+        (
+            json!({ "internalClientsOnly": 1 }),
+            "internalClientsOnly",
+            "invalid type",
+        ),
+        (
+            json!({ "users": [{ "name": "a@example.com", "passwordFile": "secrets/a" }] }),
+            "users[0].passwordFile",
+            "absolute path",
+        ),
+    ] {
+        assert_error_at(extra, path, needle);
+    }
+    let e = mailplan::plan_json(r#"{ "name": "X" }"#).unwrap_err();
+    assert_eq!(e.problems()[0].path, "domain");
+}
+
+#[test]
+fn several_problems_are_reported_together() {
+    let e = error(json!({
+        "inbound": { "kind": "pmg" },
+        "users": [{ "name": "alice@example.com" }],
+    }));
+    let paths: Vec<&str> = e.problems().iter().map(|p| p.path.as_str()).collect();
+    assert!(
+        paths.contains(&"inbound.host")
+            && paths.contains(&"inbound.ip")
+            && paths.contains(&"users[0].passwordFile"),
+        "{paths:?}"
+    );
+}
