@@ -1,0 +1,164 @@
+//! The `mailplan` binary end to end: output formats, exit codes, stderr.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../examples/{name}"))
+}
+
+fn mailplan() -> Command {
+    Command::cargo_bin("mailplan").unwrap()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = mailplan().args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn plan_json_is_the_library_plan() {
+    let path = example("gmail-addmailrelay.json");
+    let printed: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["plan", "--json", path.to_str().unwrap()])).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let planned = mailplan::plan_json(&text).unwrap();
+    assert_eq!(printed, serde_json::to_value(&planned.plan).unwrap());
+    assert_eq!(printed["mode"], "smarthost");
+    assert_eq!(printed["postfix"]["relayhost"], "[smtp.gmail.com]:587");
+}
+
+#[test]
+fn plan_for_a_person_has_every_section() {
+    let out = stdout_of(&["plan", example("noip-dyndns.json").to_str().unwrap()]);
+    for needle in [
+        "Laufentaler — laufentaler.ch",
+        "smarthost via Gmail / Google Workspace",
+        "DNS records (laufentaler.ch)",
+        "CNAME  mail.laufentaler.ch",
+        "WAN port-forwards",
+        "dyndns: enabled",
+        "\"password\":\"<redacted>\"",
+        "Warnings",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn dns_zone_is_a_zone_fragment() {
+    let out = stdout_of(&["dns", "--zone", example("standalone.json").to_str().unwrap()]);
+    assert!(out.contains("mail.example.com."));
+    assert!(out.contains("IN A     203.0.113.5"));
+    assert!(out.contains("IN MX    10 mail.example.com."));
+    let table = stdout_of(&["dns", example("standalone.json").to_str().unwrap()]);
+    assert!(table.contains("TYPE") && table.contains("_dmarc.example.com"));
+}
+
+#[test]
+fn check_reports_warnings_on_stderr() {
+    let out = mailplan()
+        .args(["check", example("sendgrid.json").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.starts_with("ok: ExampleCorp (example.com): smarthost via SendGrid"));
+    assert!(stderr.contains("warning: inline passwords land"));
+    let denied = mailplan()
+        .args(["check", "--deny-warnings", example("sendgrid.json").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(denied.status.code(), Some(1));
+    mailplan()
+        .args(["check", "--deny-warnings", example("standalone.json").to_str().unwrap()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_the_field_path_on_stderr() {
+    let out = mailplan()
+        .args(["plan", "--json", "-"])
+        .write_stdin(
+            r#"{ "name": "X", "domain": "example.com",
+                 "mailRelay": { "host": "smtp.gmail.com", "port": 70000, "user": "a@example.com", "password": "TopSecret-123" } }"#,
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("mailRelay.port: 70000 is not a TCP port (1-65535)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("TopSecret-123"));
+}
+
+#[test]
+fn rule_errors_list_every_problem() {
+    let out = mailplan()
+        .args(["check", "-"])
+        .write_stdin(r#"{ "name": "X", "domain": "example.com", "inbound": { "kind": "pmg" } }"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("inbound.host: is required"), "{stderr}");
+    assert!(stderr.contains("inbound.ip: is required"), "{stderr}");
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    let out = mailplan().args(["check", "/nonexistent/site.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("cannot read /nonexistent/site.json"));
+}
+
+#[test]
+fn toml_declarations_are_accepted() {
+    let dir = std::env::temp_dir().join(format!("mailplan-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("site.toml");
+    std::fs::write(
+        &path,
+        "name = \"ExampleCorp\"\ndomain = \"example.com\"\npublicIP = \"203.0.113.5\"\n\n[mailRelay]\nhost = \"smtp.sendgrid.net\"\nuser = \"apikey\"\npasswordFile = \"/run/secrets/relay-pass\"\n",
+    )
+    .unwrap();
+    let out = stdout_of(&["plan", "--json", path.to_str().unwrap()]);
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plan["spf"], "v=spf1 mx include:sendgrid.net -all");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn no_output_carries_an_inline_secret() {
+    for name in ["gmail-addmailrelay.json", "sendgrid.json", "poco-port-2525.json"] {
+        let path = example(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let declaration: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let secret = declaration["mailRelay"]["password"]
+            .as_str()
+            .or(declaration["users"][0]["password"].as_str())
+            .unwrap()
+            .to_string();
+        for args in [
+            vec!["plan"],
+            vec!["plan", "--json"],
+            vec!["dns"],
+            vec!["dns", "--zone"],
+            vec!["check"],
+        ] {
+            let out = mailplan().args(&args).arg(&path).output().unwrap();
+            let all = [out.stdout, out.stderr].concat();
+            assert!(
+                !String::from_utf8_lossy(&all).contains(&secret),
+                "{name} {args:?} prints the secret"
+            );
+        }
+    }
+}
