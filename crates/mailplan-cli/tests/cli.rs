@@ -14,7 +14,11 @@ fn mailplan() -> Command {
 
 fn stdout_of(args: &[&str]) -> String {
     let out = mailplan().args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -49,7 +53,11 @@ fn plan_for_a_person_has_every_section() {
 
 #[test]
 fn dns_zone_is_a_zone_fragment() {
-    let out = stdout_of(&["dns", "--zone", example("standalone.json").to_str().unwrap()]);
+    let out = stdout_of(&[
+        "dns",
+        "--zone",
+        example("standalone.json").to_str().unwrap(),
+    ]);
     assert!(out.contains("mail.example.com."));
     assert!(out.contains("IN A     203.0.113.5"));
     assert!(out.contains("IN MX    10 mail.example.com."));
@@ -69,12 +77,20 @@ fn check_reports_warnings_on_stderr() {
     assert!(stdout.starts_with("ok: ExampleCorp (example.com): smarthost via SendGrid"));
     assert!(stderr.contains("warning: inline passwords land"));
     let denied = mailplan()
-        .args(["check", "--deny-warnings", example("sendgrid.json").to_str().unwrap()])
+        .args([
+            "check",
+            "--deny-warnings",
+            example("sendgrid.json").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(denied.status.code(), Some(1));
     mailplan()
-        .args(["check", "--deny-warnings", example("standalone.json").to_str().unwrap()])
+        .args([
+            "check",
+            "--deny-warnings",
+            example("standalone.json").to_str().unwrap(),
+        ])
         .assert()
         .success();
 }
@@ -114,9 +130,16 @@ fn rule_errors_list_every_problem() {
 
 #[test]
 fn a_missing_file_exits_2() {
-    let out = mailplan().args(["check", "/nonexistent/site.json"]).output().unwrap();
+    let out = mailplan()
+        .args(["check", "/nonexistent/site.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("cannot read /nonexistent/site.json"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("cannot read /nonexistent/site.json")
+    );
 }
 
 #[test]
@@ -137,7 +160,11 @@ fn toml_declarations_are_accepted() {
 
 #[test]
 fn no_output_carries_an_inline_secret() {
-    for name in ["gmail-addmailrelay.json", "sendgrid.json", "poco-port-2525.json"] {
+    for name in [
+        "gmail-addmailrelay.json",
+        "sendgrid.json",
+        "poco-port-2525.json",
+    ] {
         let path = example(name);
         let text = std::fs::read_to_string(&path).unwrap();
         let declaration: serde_json::Value = serde_json::from_str(&text).unwrap();
