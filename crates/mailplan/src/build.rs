@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use crate::ddns::{self, DdnsSetup};
-use crate::declaration::{Declaration, InboundKind, Login, Port, RelayHost, Role, TlsMode, User};
+use crate::declaration::{Declaration, InboundKind, Login, Port, RelayHost, Role, User};
 use crate::dns::{DnsRecord, RecordData, RecordSource};
 use crate::error::{Error, FieldError};
 use crate::firewall::{self, FirewallInputs, InboundPath, PMG_DELIVERY_PORT};
@@ -548,7 +548,9 @@ fn resolve_addressing(
 #[derive(Debug, Clone)]
 enum HostAddress {
     StaticA(Ipv4Addr),
-    DdnsA,
+    /// The updater maintains it, through this updated name (itself or a
+    /// wildcard above it).
+    DdnsA(String),
     Cname(DomainName),
     ManualA,
 }
@@ -563,8 +565,10 @@ fn host_address(
     Some(match addressing {
         Addressing::Static(ip) => HostAddress::StaticA(ip.addr()),
         Addressing::Manual => HostAddress::ManualA,
-        Addressing::Ddns(setup) if setup.covers(name) => HostAddress::DdnsA,
         Addressing::Ddns(setup) => {
+            if let Some(covering) = setup.covering_name(name) {
+                return Some(HostAddress::DdnsA(covering));
+            }
             let Some(target) = setup.cname_target() else {
                 d.error(
                     "domainProvider.hosts",
@@ -599,13 +603,13 @@ fn address_records(
         HostAddress::StaticA(ip) => {
             records.push(DnsRecord::publish(name.as_str(), RecordData::A(*ip)));
         }
-        HostAddress::DdnsA => records.push(DnsRecord::pending(
+        HostAddress::DdnsA(covering) => records.push(DnsRecord::pending(
             name.as_str(),
             "A",
             "<WAN IPv4>",
             RecordSource::DdnsUpdater,
             format!(
-                "kept at the site's WAN address by ddns-updater ({}) on the dns VM; do not set by hand",
+                "kept at the site's WAN address by ddns-updater on the dns VM ({}, updating {covering}); do not set by hand",
                 setup.map(|s| s.provider.id()).unwrap_or("dyndns")
             ),
         )),
@@ -626,10 +630,15 @@ fn address_records(
 pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     let mut d = Diagnostics::default();
     let domain = &decl.domain;
-    let hostname = decl
-        .mail_hostname
-        .clone()
-        .unwrap_or_else(|| domain.prefixed("mail"));
+    let hostname = match &decl.mail_hostname {
+        Some(name) => name.clone(),
+        None => domain.child("mail").map_err(|_| {
+            Error::single(
+                "domain",
+                format!("mail.{domain} would be longer than DNS allows (253 characters); set mailHostname"),
+            )
+        })?,
+    };
     let hostname_in_zone = hostname.is_within(domain);
 
     let roles = classify_users(decl, &mut d);
@@ -885,7 +894,7 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         paths.sort();
         paths.dedup();
         d.warn(format!(
-            "inline passwords land in the world-readable Nix store on the mail VM (lab posture): {}. Use passwordFile (e.g. /run/secrets/relay-pass from sops-nix) to keep them out",
+            "inline passwords land in the world-readable Nix store (lab posture): {}. Use passwordFile (e.g. /run/secrets/relay-pass from sops-nix) to keep them out",
             paths.join(", ")
         ));
     }
@@ -1012,11 +1021,4 @@ pub fn mx_never_points_at_a_cname(plan: &Plan) -> bool {
             .iter()
             .any(|r| r.record_type() == "CNAME" && r.name == mx.host.as_str())
     })
-}
-
-impl TlsPlan {
-    /// True when the mail VM itself must answer ACME HTTP-01 challenges.
-    pub fn needs_http(&self) -> bool {
-        self.mode == TlsMode::Http01
-    }
 }

@@ -224,6 +224,17 @@ pub fn resolve(
                 format!("{} is listed twice", quoted(host.as_str())),
             );
         }
+        let fqdn = host.fqdn(&zone);
+        if fqdn.len() > 253 {
+            error(
+                &format!("hosts[{i}]"),
+                format!(
+                    "{} under {zone} is {} characters long; DNS allows at most 253",
+                    quoted(host.as_str()),
+                    fqdn.len()
+                ),
+            );
+        }
         seen.push(host.clone());
     }
     if let Some(fixed) = provider.0.fixed_zone {
@@ -308,41 +319,39 @@ pub fn resolve(
 }
 
 impl DdnsSetup {
-    /// The absolute names the updater keeps pointed at the WAN address.
-    pub fn names(&self) -> Vec<DomainName> {
-        self.hosts.iter().map(|h| h.under(&self.zone)).collect()
+    /// The absolute names the updater keeps pointed at the WAN address
+    /// (`*.zone` for a wildcard).
+    pub fn names(&self) -> Vec<String> {
+        self.hosts.iter().map(|h| h.fqdn(&self.zone)).collect()
     }
 
-    /// True when the updater maintains an address record for `name`
-    /// itself, directly or through a wildcard.
-    pub fn covers(&self, name: &DomainName) -> bool {
-        self.hosts.iter().any(|host| {
-            if host.is_wildcard() {
-                let base = match host.as_str().strip_prefix("*.") {
-                    Some(rest) => self.zone.prefixed(rest),
-                    None => self.zone.clone(),
-                };
-                name != &base && name.is_within(&base)
-            } else {
-                &host.under(&self.zone) == name
-            }
+    /// The updated name that gives `name` its address records — `name`
+    /// itself, or a wildcard above it — if any.
+    pub fn covering_name(&self, name: &DomainName) -> Option<String> {
+        self.hosts.iter().find_map(|host| {
+            let fqdn = host.fqdn(&self.zone);
+            let covers = match fqdn.strip_prefix("*.") {
+                Some(base) => name
+                    .as_str()
+                    .strip_suffix(base)
+                    .is_some_and(|head| head.ends_with('.')),
+                None => fqdn == name.as_str(),
+            };
+            covers.then_some(fqdn)
         })
     }
 
     /// The first concrete (non-wildcard) updated name: what other names
     /// point at with a CNAME.
     pub fn cname_target(&self) -> Option<DomainName> {
-        self.hosts
-            .iter()
-            .find(|h| !h.is_wildcard())
-            .map(|h| h.under(&self.zone))
+        self.hosts.iter().find_map(|h| h.name_under(&self.zone))
     }
 
     /// The ddns-updater settings entry for one host, secret redacted.
     fn settings_entry(&self, host: &RelativeName) -> Map<String, Value> {
         let mut entry = Map::new();
         entry.insert("provider".into(), self.provider.id().into());
-        entry.insert("domain".into(), host.under(&self.zone).to_string().into());
+        entry.insert("domain".into(), host.fqdn(&self.zone).into());
         if let Some(username) = &self.username {
             entry.insert("username".into(), username.as_str().into());
         }
@@ -354,7 +363,7 @@ impl DdnsSetup {
     /// The plan's `ddns` section.
     pub fn plan(&self, hostname: &DomainName, customer_domain: &DomainName) -> DdnsPlan {
         let names = self.names();
-        let listed: Vec<String> = names.iter().map(ToString::to_string).collect();
+        let listed = &names;
         let reason = if self.own_zone {
             format!(
                 "no static public IP: ddns-updater on the dns VM keeps {} in {customer_domain} at the WAN address ({})",

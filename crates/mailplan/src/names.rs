@@ -132,9 +132,10 @@ impl DomainName {
         }
     }
 
-    /// The name `label.self`; `label` must already be a validated owner.
-    pub fn prefixed(&self, label: &str) -> DomainName {
-        DomainName(format!("{label}.{}", self.0))
+    /// The name `relative.self`, checked like any other name (the result
+    /// may be too long).
+    pub fn child(&self, relative: &str) -> Result<DomainName, String> {
+        DomainName::parse(&format!("{relative}.{}", self.0))
     }
 }
 
@@ -177,12 +178,23 @@ impl RelativeName {
         &self.0
     }
 
-    /// The absolute name this label denotes under `zone`.
-    pub fn under(&self, zone: &DomainName) -> DomainName {
+    /// The absolute name this denotes under `zone`, as text: `*.zone` for
+    /// the wildcard, `zone` for `@`.
+    pub fn fqdn(&self, zone: &DomainName) -> String {
         if self.0 == "@" {
-            zone.clone()
+            zone.to_string()
         } else {
-            zone.prefixed(&self.0)
+            format!("{}.{zone}", self.0)
+        }
+    }
+
+    /// The absolute name this denotes under `zone`, unless it is a
+    /// wildcard or would be too long for DNS.
+    pub fn name_under(&self, zone: &DomainName) -> Option<DomainName> {
+        if self.is_wildcard() {
+            None
+        } else {
+            DomainName::parse(&self.fqdn(zone)).ok()
         }
     }
 
@@ -459,15 +471,20 @@ mod tests {
     #[test]
     fn relative_names() {
         let zone = DomainName::parse("ddns.net").unwrap();
+        let laufentaler = RelativeName::parse("laufentaler").unwrap();
+        assert_eq!(laufentaler.fqdn(&zone), "laufentaler.ddns.net");
         assert_eq!(
-            RelativeName::parse("laufentaler")
-                .unwrap()
-                .under(&zone)
-                .as_str(),
+            laufentaler.name_under(&zone).unwrap().as_str(),
             "laufentaler.ddns.net"
         );
-        assert_eq!(RelativeName::parse("@").unwrap().under(&zone), zone);
-        assert!(RelativeName::parse("*").unwrap().is_wildcard());
+        assert_eq!(
+            RelativeName::parse("@").unwrap().name_under(&zone),
+            Some(zone.clone())
+        );
+        let wildcard = RelativeName::parse("*").unwrap();
+        assert!(wildcard.is_wildcard());
+        assert_eq!(wildcard.fqdn(&zone), "*.ddns.net");
+        assert_eq!(wildcard.name_under(&zone), None);
         assert!(RelativeName::parse("a,b").is_err());
         assert!(RelativeName::parse("").is_err());
     }

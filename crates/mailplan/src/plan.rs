@@ -205,8 +205,9 @@ pub struct DdnsPlan {
     pub reason: String,
     /// The provider, when enabled.
     pub provider: Option<String>,
-    /// The names it keeps pointed at the WAN address.
-    pub hosts: Vec<DomainName>,
+    /// The names it keeps pointed at the WAN address (`*.zone` for a
+    /// wildcard).
+    pub hosts: Vec<String>,
     /// The settings key the secret goes under (`password`, `token`, …).
     pub secret_key: Option<String>,
     /// File holding the secret at run time; null when inline.
