@@ -136,10 +136,12 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
                 ),
             );
         }
-        let mut sorted_roles = user.roles.clone();
-        sorted_roles.sort();
-        sorted_roles.dedup();
-        if sorted_roles.len() != user.roles.len() {
+        let repeats_a_role = user
+            .roles
+            .iter()
+            .enumerate()
+            .any(|(i, role)| user.roles[..i].contains(role));
+        if repeats_a_role {
             d.error(format!("{path}.roles"), "lists a role twice");
         }
         let secret = secret_source(
@@ -884,15 +886,16 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
             .any(|(_, _, u, _)| u.password.is_some())
     {
         let mut paths = d.inline_secrets.clone();
-        paths.extend(
-            roles
-                .mailboxes
-                .iter()
-                .filter(|(_, _, u, _)| u.password.is_some())
-                .map(|(i, ..)| format!("users[{i}].password")),
-        );
-        paths.sort();
-        paths.dedup();
+        for (i, ..) in roles
+            .mailboxes
+            .iter()
+            .filter(|(_, _, u, _)| u.password.is_some())
+        {
+            let path = format!("users[{i}].password");
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
         d.warn(format!(
             "inline passwords land in the world-readable Nix store (lab posture): {}. Use passwordFile (e.g. /run/secrets/relay-pass from sops-nix) to keep them out",
             paths.join(", ")

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
 
 use crate::declaration::{DomainProviderOptions, Login, Text};
 use crate::names::{DomainName, RelativeName, quoted};
@@ -348,10 +347,10 @@ impl DdnsSetup {
     }
 
     /// The ddns-updater settings entry for one host, secret redacted.
-    fn settings_entry(&self, host: &RelativeName) -> Map<String, Value> {
-        let mut entry = Map::new();
+    fn settings_entry(&self, host: &RelativeName) -> BTreeMap<String, String> {
+        let mut entry = BTreeMap::new();
         entry.insert("provider".into(), self.provider.id().into());
-        entry.insert("domain".into(), host.fqdn(&self.zone).into());
+        entry.insert("domain".into(), host.fqdn(&self.zone));
         if let Some(username) = &self.username {
             entry.insert("username".into(), username.as_str().into());
         }

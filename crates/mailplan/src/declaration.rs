@@ -170,7 +170,7 @@ impl Port {
     pub const SUBMISSION: Port = Port(587);
 
     /// Checks a number is a TCP port.
-    pub fn new(value: i128) -> Result<Self, String> {
+    pub fn new(value: i64) -> Result<Self, String> {
         match u16::try_from(value) {
             Ok(port) if port > 0 => Ok(Self(port)),
             _ => Err(format!("{value} is not a TCP port (1-65535)")),
@@ -198,15 +198,16 @@ impl<'de> Deserialize<'de> for Port {
                 f.write_str("a TCP port number (1-65535)")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Port, E> {
-                Port::new(v.into()).map_err(E::custom)
+                Port::new(v).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Port, E> {
-                Port::new(v.into()).map_err(E::custom)
+                Port::new(i64::try_from(v).unwrap_or(i64::MAX))
+                    .map_err(|_| E::custom(format!("{v} is not a TCP port (1-65535)")))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Port, E> {
-                Err(E::custom(format!(
-                    "{v} is not a TCP port: write a whole number such as 587"
-                )))
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Port, E> {
+                Err(E::custom(
+                    "is a fractional number, not a TCP port: write a whole number such as 587",
+                ))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Port, E> {
                 Err(E::custom(format!(

@@ -66,6 +66,13 @@ impl Error {
         } else {
             path
         };
+        Self::from_field(path, message)
+    }
+
+    /// Builds an error from a deserializer that tracks paths itself (such as
+    /// the Nix value bridge): `path` like `users[0].name`, empty for the
+    /// whole declaration, and serde's message.
+    pub fn from_field(path: String, message: String) -> Self {
         let (path, message) = refine_serde_message(path, message);
         Self::single(path, message)
     }

@@ -11,17 +11,29 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Quotes a user-supplied value for an error message, escaping anything
-/// that is not printable so the message stays on one line.
+/// Quotes a user-supplied value for an error message, escaping quotes,
+/// backslashes and control characters so the message stays on one line;
+/// long values are cut at 80 characters.
 pub(crate) fn quoted(value: &str) -> String {
     const MAX: usize = 80;
-    let escaped: String = value.escape_debug().collect();
-    if escaped.chars().count() > MAX {
-        let cut: String = escaped.chars().take(MAX).collect();
-        format!("\"{cut}…\"")
-    } else {
-        format!("\"{escaped}\"")
+    let mut out = String::from("\"");
+    for (count, c) in value.chars().enumerate() {
+        if count == MAX {
+            out.push('…');
+            break;
+        }
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
     }
+    out.push('"');
+    out
 }
 
 /// Checks one DNS label under the host-name rules (RFC 952/1123: letters,
@@ -532,6 +544,8 @@ mod tests {
     #[test]
     fn quoting_escapes_and_truncates() {
         assert_eq!(quoted("a\nb"), "\"a\\nb\"");
+        assert_eq!(quoted("a\"b\\c\u{0}"), "\"a\\\"b\\\\c\\u{0}\"");
+        assert_eq!(quoted("bücher"), "\"bücher\"");
         assert!(quoted(&"x".repeat(200)).ends_with("…\""));
     }
 }

@@ -217,7 +217,7 @@ pub struct DdnsPlan {
     /// ddns-updater environment (IP fetchers, period).
     pub environment: BTreeMap<String, String>,
     /// ddns-updater `settings` entries; the secret is [`REDACTED`].
-    pub settings: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub settings: Vec<BTreeMap<String, String>>,
 }
 
 /// Stands in for a secret in printable output.
