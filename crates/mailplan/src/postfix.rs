@@ -50,8 +50,9 @@ pub fn main_cf(inputs: PostfixInputs<'_>) -> BTreeMap<String, String> {
     set("myhostname", inputs.hostname.to_string());
     set("mydomain", inputs.domain.to_string());
     set("myorigin", "$mydomain".into());
-    // Only loopback is trusted: LAN clients authenticate like everyone else.
-    set("mynetworks", "127.0.0.0/8, [::1]/128".into());
+    // Only the host itself is trusted (webmail submits from 127.0.0.1): LAN
+    // clients authenticate like everyone else.
+    set("mynetworks", "127.0.0.1/32, [::1]/128".into());
     set(
         "smtpd_relay_restrictions",
         "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination".into(),

@@ -682,7 +682,7 @@ fn postfix_relaying_parameters() {
     assert_eq!(main["smtp_sasl_auth_enable"], "yes");
     assert_eq!(main["smtp_sasl_security_options"], "noanonymous");
     assert!(main["smtpd_relay_restrictions"].contains("reject_unauth_destination"));
-    assert_eq!(main["mynetworks"], "127.0.0.0/8, [::1]/128");
+    assert_eq!(main["mynetworks"], "127.0.0.1/32, [::1]/128");
     assert!(p.relay.unwrap().implicit_tls);
 }
 
