@@ -11,76 +11,100 @@ use crate::names::{DomainName, RelativeName, quoted};
 use crate::plan::{DdnsPlan, REDACTED};
 use crate::secret::SecretSource;
 
-/// Whether a provider takes a login beside its secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum UsernameRule {
-    /// The settings entry needs `username`.
-    Required,
-    /// The provider authenticates with the secret alone.
-    Absent,
-}
-
-/// One row of the ddns-updater provider table.
+/// One row of the ddns-updater provider table, from the provider pages
+/// under `docs/` in qdm12/ddns-updater (settings format with the full
+/// name in `domain`; the older `host`/`owner` split is deprecated there).
 #[derive(Debug, PartialEq, Eq)]
 pub struct ProviderSpec {
     /// ddns-updater's `provider` value.
     id: &'static str,
-    /// Settings keys the single secret may go under; the first is the
-    /// default.
-    secret_keys: &'static [&'static str],
-    /// Whether `username` is part of the entry.
-    username: UsernameRule,
-    /// The zone every updated name must lie in, for providers that serve
+    /// The settings key the secret goes under.
+    secret_key: &'static str,
+    /// The settings key of the account login, for providers that take one
+    /// beside the secret (`username`, or `email` for some).
+    username_key: Option<&'static str>,
+    /// Whether `*.zone` may be updated.
+    wildcard: bool,
+    /// The zones every updated name must lie in, for providers that serve
     /// only their own (duckdns.org).
-    fixed_zone: Option<&'static str>,
+    fixed_zones: &'static [&'static str],
 }
 
-const fn spec(
-    id: &'static str,
-    secret_keys: &'static [&'static str],
-    username: UsernameRule,
-) -> ProviderSpec {
+/// A provider that takes only a secret.
+const fn secret_only(id: &'static str, secret_key: &'static str, wildcard: bool) -> ProviderSpec {
     ProviderSpec {
         id,
-        secret_keys,
-        username,
-        fixed_zone: None,
+        secret_key,
+        username_key: None,
+        wildcard,
+        fixed_zones: &[],
     }
 }
 
-use UsernameRule::{Absent, Required};
+/// A provider that takes a login and a secret.
+const fn with_login(
+    id: &'static str,
+    username_key: &'static str,
+    secret_key: &'static str,
+    wildcard: bool,
+) -> ProviderSpec {
+    ProviderSpec {
+        id,
+        secret_key,
+        username_key: Some(username_key),
+        wildcard,
+        fixed_zones: &[],
+    }
+}
 
 /// ddns-updater providers whose settings fit the declaration's shape: one
-/// secret, optionally a username. Providers that need two secrets or extra
-/// identifiers are left out rather than half-configured.
+/// secret, optionally a login. Providers that need two secrets or extra
+/// identifiers (cloudflare's zone id, OVH's API keys, porkbun, godaddy,
+/// route53, …) are left out rather than half-configured.
 static PROVIDERS: &[ProviderSpec] = &[
-    spec("noip", &["password"], Required),
+    with_login("allinkl", "username", "password", false),
+    with_login("changeip", "username", "password", false),
+    secret_only("dd24", "password", false),
+    with_login("ddnss", "username", "password", false),
+    secret_only("desec", "token", true),
+    secret_only("digitalocean", "token", true),
+    with_login("dnsomatic", "username", "password", true),
+    secret_only("dnspod", "token", false),
+    secret_only("dreamhost", "key", false),
     ProviderSpec {
-        fixed_zone: Some("duckdns.org"),
-        ..spec("duckdns", &["token"], Absent)
+        fixed_zones: &["duckdns.org"],
+        ..secret_only("duckdns", "token", false)
     },
-    spec("dyn", &["client_key"], Required),
-    spec("dynu", &["password"], Required),
-    spec("namecheap", &["password"], Absent),
-    spec("freedns", &["token"], Absent),
-    spec("desec", &["token"], Absent),
-    spec("dynv6", &["token"], Absent),
-    spec("he", &["password"], Absent),
-    spec("strato", &["password"], Absent),
-    spec("infomaniak", &["password"], Required),
-    spec("ddnss", &["password"], Required),
-    spec("selfhost.de", &["password"], Required),
-    spec("opendns", &["password"], Required),
-    spec("changeip", &["password"], Required),
-    spec("goip", &["password"], Required),
-    spec("dnsomatic", &["password"], Required),
-    spec("digitalocean", &["token"], Absent),
-    spec("linode", &["token"], Absent),
-    spec("dnspod", &["token"], Absent),
-    spec("njalla", &["key"], Absent),
-    spec("dreamhost", &["key"], Absent),
-    spec("gandi", &["personal_access_token", "key"], Absent),
-    spec("ionos", &["api_key"], Absent),
+    with_login("dyn", "username", "client_key", true),
+    with_login("dynu", "username", "password", false),
+    secret_only("dynv6", "token", false),
+    with_login("easydns", "username", "token", true),
+    secret_only("freedns", "token", false),
+    secret_only("gandi", "personal_access_token", true),
+    ProviderSpec {
+        fixed_zones: &["goip.de", "goip.it"],
+        ..with_login("goip", "username", "password", false)
+    },
+    secret_only("he", "password", true),
+    secret_only("hetznercloud", "token", true),
+    with_login("infomaniak", "username", "password", false),
+    with_login("inwx", "username", "password", false),
+    secret_only("ionos", "api_key", true),
+    secret_only("ipv64", "key", false),
+    secret_only("linode", "token", true),
+    with_login("loopia", "username", "password", false),
+    with_login("luadns", "email", "token", true),
+    with_login("name.com", "username", "token", true),
+    secret_only("namecheap", "password", true),
+    secret_only("njalla", "key", true),
+    with_login("noip", "username", "password", false),
+    with_login("nowdns", "username", "password", false),
+    with_login("opendns", "username", "password", false),
+    with_login("selfhost.de", "username", "password", false),
+    with_login("servercow", "username", "password", true),
+    secret_only("strato", "password", false),
+    with_login("variomedia", "email", "password", false),
+    with_login("zoneedit", "username", "token", true),
 ];
 
 /// A ddns-updater provider from the supported table.
@@ -113,9 +137,9 @@ impl DdnsProvider {
         self.0.id
     }
 
-    /// The settings key the secret goes under by default.
-    pub fn default_secret_key(self) -> SecretKey {
-        SecretKey(self.0.secret_keys[0])
+    /// The settings key the secret goes under.
+    pub fn secret_key(self) -> SecretKey {
+        SecretKey(self.0.secret_key)
     }
 
     /// Every supported identifier.
@@ -158,11 +182,8 @@ impl fmt::Display for SecretKey {
 impl<'de> Deserialize<'de> for SecretKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = Text::deserialize(deserializer)?;
-        let known = PROVIDERS
-            .iter()
-            .flat_map(|p| p.secret_keys.iter())
-            .find(|k| **k == text.0);
-        known.map(|k| SecretKey(k)).ok_or_else(|| {
+        let known = PROVIDERS.iter().find(|p| p.secret_key == text.0);
+        known.map(|p| SecretKey(p.secret_key)).ok_or_else(|| {
             serde::de::Error::custom(format!(
                 "{} is not a ddns-updater secret key; expected \"password\" or \"token\" (or the provider's own key, such as \"client_key\")",
                 quoted(&text.0)
@@ -171,8 +192,10 @@ impl<'de> Deserialize<'de> for SecretKey {
     }
 }
 
-/// Public-IP echo services ddns-updater asks, in order: the guide's ipify
-/// first, icanhazip as the fallback.
+/// Public-IP echo services (the guide's: ipify, with icanhazip as the
+/// fallback). ddns-updater asks them in turn, one per check, and skips one
+/// that bans it; their IPv4-only endpoints are used since only A records
+/// are updated.
 pub const PUBLIC_IP_ECHO: [&str; 2] = ["ipify", "icanhazip"];
 
 /// A validated dyndns setup.
@@ -215,97 +238,84 @@ pub fn resolve(
             "is empty; list the labels to keep updated under the zone, e.g. [ \"laufentaler\" ] or [ \"mail\" ]".into(),
         );
     }
-    let mut seen = Vec::new();
+    let fixed_zones = provider.0.fixed_zones;
     for (i, host) in options.hosts.iter().enumerate() {
-        if seen.contains(host) {
-            error(
-                &format!("hosts[{i}]"),
-                format!("{} is listed twice", quoted(host.as_str())),
-            );
-        }
+        let field = format!("hosts[{i}]");
         let fqdn = host.fqdn(&zone);
-        if fqdn.len() > 253 {
+        if options.hosts[..i].contains(host) {
+            error(&field, format!("{} is listed twice", quoted(host.as_str())));
+        } else if fqdn.len() > 253 {
             error(
-                &format!("hosts[{i}]"),
+                &field,
                 format!(
                     "{} under {zone} is {} characters long; DNS allows at most 253",
                     quoted(host.as_str()),
                     fqdn.len()
                 ),
             );
-        }
-        seen.push(host.clone());
-    }
-    if let Some(fixed) = provider.0.fixed_zone {
-        let fixed = DomainName::parse(fixed).expect("provider zones in the table are valid");
-        if zone != fixed {
-            let field = if options.domain.is_some() {
-                "domain"
-            } else {
-                "provider"
-            };
+        } else if host.is_wildcard() && !provider.0.wildcard {
             error(
-                field,
+                &field,
                 format!(
-                    "{} only updates names under {fixed}, but the zone is {zone}; set domain = \"{fixed}\" and hosts to your {fixed} subdomain(s)",
+                    "{} cannot update wildcard names; list the labels instead",
                     provider.id()
                 ),
             );
-        }
-        if options
-            .hosts
-            .iter()
-            .any(|h| h.as_str() == "@" || h.is_wildcard())
-        {
+        } else if host.as_str() == "@" && !fixed_zones.is_empty() {
             error(
-                "hosts",
+                &field,
                 format!(
-                    "{} updates subdomains of {fixed} only: \"@\" and wildcards cannot be used",
+                    "{} updates names below {zone} only, not the zone itself",
                     provider.id()
                 ),
             );
         }
     }
-    match (provider.0.username, &options.username) {
-        (Required, None) => error(
+    if !fixed_zones.is_empty() && !fixed_zones.iter().any(|z| *z == zone.as_str()) {
+        let field = if options.domain.is_some() {
+            "domain"
+        } else {
+            "provider"
+        };
+        error(
+            field,
+            format!(
+                "{} only updates names under {}, but the zone is {zone}; set domain = \"{}\" and hosts to your subdomain(s) there",
+                provider.id(),
+                fixed_zones.join(" or "),
+                fixed_zones[0]
+            ),
+        );
+    }
+    match (provider.0.username_key, &options.username) {
+        (Some(key), None) => error(
             "username",
             format!(
-                "{} logs in with a username beside the secret; set username",
-                provider.id()
+                "{} logs in with a {key} beside the {}; set username",
+                provider.id(),
+                provider.secret_key()
             ),
         ),
-        (Absent, Some(_)) => error(
+        (None, Some(_)) => error(
             "username",
             format!(
                 "{} authenticates with the {} alone and takes no username; remove it",
                 provider.id(),
-                provider.default_secret_key()
+                provider.secret_key()
             ),
         ),
         _ => {}
     }
-    let secret_key = match options.secret_key {
-        None => provider.default_secret_key(),
-        Some(key) if provider.0.secret_keys.contains(&key.as_str()) => key,
-        Some(key) => {
-            error(
-                "secretKey",
-                format!(
-                    "{} takes its secret as {}, not \"{key}\"; remove secretKey or set it to \"{}\"",
-                    provider.id(),
-                    provider
-                        .0
-                        .secret_keys
-                        .iter()
-                        .map(|k| format!("\"{k}\""))
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                    provider.default_secret_key()
-                ),
-            );
-            provider.default_secret_key()
-        }
-    };
+    let secret_key = provider.secret_key();
+    if let Some(key) = options.secret_key.filter(|k| *k != secret_key) {
+        error(
+            "secretKey",
+            format!(
+                "{} takes its secret as \"{secret_key}\", not \"{key}\"; remove secretKey or set it to \"{secret_key}\"",
+                provider.id()
+            ),
+        );
+    }
     Some(DdnsSetup {
         provider,
         zone,
@@ -351,8 +361,8 @@ impl DdnsSetup {
         let mut entry = BTreeMap::new();
         entry.insert("provider".into(), self.provider.id().into());
         entry.insert("domain".into(), host.fqdn(&self.zone));
-        if let Some(username) = &self.username {
-            entry.insert("username".into(), username.as_str().into());
+        if let (Some(key), Some(username)) = (self.provider.0.username_key, &self.username) {
+            entry.insert(key.into(), username.as_str().into());
         }
         entry.insert(self.secret_key.as_str().into(), REDACTED.into());
         entry.insert("ip_version".into(), "ipv4".into());
@@ -380,7 +390,7 @@ impl DdnsSetup {
         let mut environment = BTreeMap::new();
         environment.insert("PUBLICIP_FETCHERS".to_string(), "http".to_string());
         environment.insert(
-            "PUBLICIP_HTTP_PROVIDERS".to_string(),
+            "PUBLICIPV4_HTTP_PROVIDERS".to_string(),
             PUBLIC_IP_ECHO.join(","),
         );
         DdnsPlan {

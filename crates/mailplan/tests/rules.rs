@@ -399,6 +399,58 @@ fn dyndns_errors_name_their_field() {
 }
 
 #[test]
+fn settings_entries_follow_each_providers_keys() {
+    for (provider, username, domain, key, login_key) in [
+        ("dyn", Some("me"), None, "client_key", Some("username")),
+        (
+            "luadns",
+            Some("me@example.com"),
+            None,
+            "token",
+            Some("email"),
+        ),
+        (
+            "goip",
+            Some("me"),
+            Some("goip.de"),
+            "password",
+            Some("username"),
+        ),
+        ("namecheap", None, None, "password", None),
+        ("gandi", None, None, "personal_access_token", None),
+    ] {
+        let mut options = json!({ "provider": provider, "hosts": ["mail"] });
+        if let Some(u) = username {
+            options["username"] = json!(u);
+        }
+        if let Some(d) = domain {
+            options["domain"] = json!(d);
+        }
+        let p = plan(json!({ "domainProvider": options, "users": [ddns_user()] }));
+        let entry = &p.ddns.settings[0];
+        assert_eq!(entry[key], mailplan::plan::REDACTED, "{provider}");
+        assert_eq!(
+            entry.len(),
+            4 + usize::from(login_key.is_some()),
+            "{provider}: {entry:?}"
+        );
+        if let (Some(k), Some(u)) = (login_key, username) {
+            assert_eq!(entry[k], u, "{provider}");
+        }
+        assert_eq!(entry["ip_version"], "ipv4");
+        assert_eq!(p.ddns.secret_key.as_deref(), Some(key));
+    }
+    let p = plan(
+        json!({ "domainProvider": { "provider": "desec", "hosts": ["mail"] }, "users": [ddns_user()] }),
+    );
+    assert_eq!(
+        p.ddns.environment["PUBLICIPV4_HTTP_PROVIDERS"],
+        "ipify,icanhazip"
+    );
+    assert_eq!(p.ddns.environment["PUBLICIP_FETCHERS"], "http");
+}
+
+#[test]
 fn the_apex_cannot_be_a_cname_to_the_dyndns_name() {
     assert_error_at(
         json!({
