@@ -36,6 +36,11 @@ enum Command {
         /// The declaration file; `-` reads stdin.
         file: PathBuf,
     },
+    /// Print the plan's postfix parameters as `main.cf` lines.
+    MainCf {
+        /// The declaration file; `-` reads stdin.
+        file: PathBuf,
+    },
     /// Validate the declaration only; warnings go to stderr.
     Check {
         /// Exit non-zero when the plan has warnings.
@@ -85,6 +90,9 @@ fn run(cli: Cli) -> Result<String, ExitCode> {
             } else {
                 human::records_table(&plan.dns_records)
             }
+        }
+        Command::MainCf { file } => {
+            mailplan::postfix::render_main_cf(&planned(&file)?.plan.postfix.main)
         }
         Command::Check {
             deny_warnings,

@@ -189,3 +189,17 @@ fn no_output_carries_an_inline_secret() {
         }
     }
 }
+
+#[test]
+fn main_cf_prints_postfix_lines() {
+    let out = stdout_of(&["main-cf", example("sendgrid.json").to_str().unwrap()]);
+    assert!(
+        out.contains("relayhost = [smtp.sendgrid.net]:587\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("mynetworks = 127.0.0.1/32, [::1]/128\n"),
+        "{out}"
+    );
+    assert!(out.lines().all(|l| l.contains(" = ")));
+}

@@ -925,7 +925,10 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         ipv6_identity: publish_aaaa.is_some(),
     });
     let postfix_plan = PostfixPlan {
-        relayhost: main["relayhost"].clone(),
+        relayhost: relay
+            .as_ref()
+            .map(|r| postfix::relayhost(&r.host, r.port))
+            .unwrap_or_default(),
         main,
         sasl_password_map: relay_sasl.then(|| SASL_PASSWORD_MAP.to_string()),
     };

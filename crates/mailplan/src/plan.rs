@@ -10,6 +10,7 @@ use crate::declaration::{InboundKind, Login, Port, RelayHost, TlsMode};
 use crate::dns::DnsRecord;
 use crate::firewall::PortRule;
 use crate::names::{DomainName, EmailAddress};
+use crate::postfix::MainValue;
 use crate::provider::RelayProvider;
 use crate::secret::SecretPath;
 
@@ -121,8 +122,10 @@ pub struct RelayPlan {
 pub struct PostfixPlan {
     /// `[host]:port`, or `""` for direct delivery.
     pub relayhost: String,
-    /// `main.cf` parameters, values in postfix syntax.
-    pub main: BTreeMap<String, String>,
+    /// `main.cf` parameters in the shape of nixpkgs'
+    /// `services.postfix.settings.main`: strings, and lists for list-typed
+    /// parameters (`relayhost`, `mynetworks`, `smtpd_tls_chain_files`, …).
+    pub main: BTreeMap<String, MainValue>,
     /// The SASL password map's source file (`postmap` builds the `.db`
     /// beside it); null when there is no SASL to the relay.
     pub sasl_password_map: Option<String>,

@@ -39,48 +39,101 @@ pub struct PostfixInputs<'a> {
     pub ipv6_identity: bool,
 }
 
+/// One `main.cf` value: text, or a list that postfix reads as
+/// comma-separated (the shape nixpkgs' `services.postfix.settings.main`
+/// takes for list-typed parameters such as `relayhost` and `mynetworks`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum MainValue {
+    /// A single value.
+    Text(String),
+    /// A list of values.
+    List(Vec<String>),
+}
+
+impl MainValue {
+    fn list(items: &[&str]) -> Self {
+        MainValue::List(items.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+impl std::fmt::Display for MainValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MainValue::Text(text) => f.write_str(text),
+            MainValue::List(items) => f.write_str(&items.join(", ")),
+        }
+    }
+}
+
+impl From<&str> for MainValue {
+    fn from(text: &str) -> Self {
+        MainValue::Text(text.to_string())
+    }
+}
+
+impl From<String> for MainValue {
+    fn from(text: String) -> Self {
+        MainValue::Text(text)
+    }
+}
+
+/// Renders parameters as `main.cf` lines.
+pub fn render_main_cf(main: &BTreeMap<String, MainValue>) -> String {
+    main.iter()
+        .map(|(key, value)| format!("{key} = {value}\n"))
+        .collect()
+}
+
 /// The `main.cf` parameters: identity, inbound relay restrictions, TLS,
 /// SASL for submission through dovecot, the DKIM milter, and the outbound
 /// relay with SASL and mandatory TLS.
-pub fn main_cf(inputs: PostfixInputs<'_>) -> BTreeMap<String, String> {
+pub fn main_cf(inputs: PostfixInputs<'_>) -> BTreeMap<String, MainValue> {
     let mut main = BTreeMap::new();
-    let mut set = |key: &str, value: String| {
+    let mut set = |key: &str, value: MainValue| {
         main.insert(key.to_string(), value);
     };
-    set("myhostname", inputs.hostname.to_string());
-    set("mydomain", inputs.domain.to_string());
+    set("myhostname", inputs.hostname.to_string().into());
+    set("mydomain", inputs.domain.to_string().into());
     set("myorigin", "$mydomain".into());
     // Only the host itself is trusted (webmail submits from 127.0.0.1): LAN
     // clients authenticate like everyone else.
-    set("mynetworks", "127.0.0.1/32, [::1]/128".into());
+    set(
+        "mynetworks",
+        MainValue::list(&["127.0.0.1/32", "[::1]/128"]),
+    );
     set(
         "smtpd_relay_restrictions",
-        "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination".into(),
+        MainValue::list(&[
+            "permit_mynetworks",
+            "permit_sasl_authenticated",
+            "reject_unauth_destination",
+        ]),
     );
     set(
         "smtpd_tls_chain_files",
-        format!("{}, {}", inputs.tls_key_file, inputs.tls_cert_file),
+        MainValue::list(&[inputs.tls_key_file, inputs.tls_cert_file]),
     );
     set("smtpd_tls_security_level", "may".into());
     set("smtpd_tls_auth_only", "yes".into());
     set("smtpd_tls_mandatory_protocols", ">=TLSv1.2".into());
     set("smtpd_sasl_type", "dovecot".into());
     set("smtpd_sasl_path", "private/auth".into());
-    set("smtpd_milters", OPENDKIM_MILTER.into());
+    set("smtpd_milters", MainValue::list(&[OPENDKIM_MILTER]));
     set("non_smtpd_milters", "$smtpd_milters".into());
     set("milter_default_action", "accept".into());
     set("smtp_tls_loglevel", "1".into());
     set("smtp_tls_mandatory_protocols", ">=TLSv1.2".into());
     match inputs.relay {
         None => {
-            set("relayhost", String::new());
+            set("relayhost", MainValue::List(Vec::new()));
             set("smtp_tls_security_level", "may".into());
             if !inputs.ipv6_identity {
                 set("inet_protocols", "ipv4".into());
             }
         }
         Some((host, port)) => {
-            set("relayhost", relayhost(host, port));
+            set("relayhost", MainValue::List(vec![relayhost(host, port)]));
             set("smtp_tls_security_level", "encrypt".into());
             if is_implicit_tls_port(port) {
                 set("smtp_tls_wrappermode", "yes".into());
@@ -89,7 +142,7 @@ pub fn main_cf(inputs: PostfixInputs<'_>) -> BTreeMap<String, String> {
                 set("smtp_sasl_auth_enable", "yes".into());
                 set(
                     "smtp_sasl_password_maps",
-                    format!("hash:{SASL_PASSWORD_MAP}"),
+                    format!("hash:{SASL_PASSWORD_MAP}").into(),
                 );
                 set("smtp_sasl_security_options", "noanonymous".into());
                 set("smtp_sasl_tls_security_options", "noanonymous".into());
@@ -125,17 +178,21 @@ mod tests {
         let host = DomainName::parse("mail.example.com").unwrap();
         let relay = RelayHost::parse("smtp.gmail.com").unwrap();
         let main = main_cf(inputs(&domain, &host, Some((&relay, Port::SUBMISSION))));
-        assert_eq!(main["relayhost"], "[smtp.gmail.com]:587");
-        assert_eq!(main["smtp_sasl_auth_enable"], "yes");
-        assert_eq!(main["smtp_tls_security_level"], "encrypt");
-        assert!(main["smtpd_relay_restrictions"].ends_with("reject_unauth_destination"));
+        assert_eq!(main["relayhost"].to_string(), "[smtp.gmail.com]:587");
+        assert_eq!(main["smtp_sasl_auth_enable"].to_string(), "yes");
+        assert_eq!(main["smtp_tls_security_level"].to_string(), "encrypt");
+        assert!(
+            main["smtpd_relay_restrictions"]
+                .to_string()
+                .ends_with("reject_unauth_destination")
+        );
         assert!(!main.contains_key("smtp_tls_wrappermode"));
         let smtps = main_cf(inputs(
             &domain,
             &host,
             Some((&relay, Port::new(465).unwrap())),
         ));
-        assert_eq!(smtps["smtp_tls_wrappermode"], "yes");
+        assert_eq!(smtps["smtp_tls_wrappermode"].to_string(), "yes");
     }
 
     #[test]
@@ -143,12 +200,13 @@ mod tests {
         let domain = DomainName::parse("example.com").unwrap();
         let host = DomainName::parse("mail.example.com").unwrap();
         let main = main_cf(inputs(&domain, &host, None));
-        assert_eq!(main["relayhost"], "");
-        assert_eq!(main["smtp_tls_security_level"], "may");
-        assert_eq!(main["inet_protocols"], "ipv4");
+        assert_eq!(main["relayhost"], MainValue::List(Vec::new()));
+        assert_eq!(main["smtp_tls_security_level"].to_string(), "may");
+        assert_eq!(main["inet_protocols"].to_string(), "ipv4");
         assert!(!main.contains_key("smtp_sasl_auth_enable"));
-        for value in main.values() {
-            assert!(!value.contains('\n'));
-        }
+        let rendered = render_main_cf(&main);
+        assert!(rendered.contains("mynetworks = 127.0.0.1/32, [::1]/128\n"));
+        assert!(rendered.contains("relayhost = \n"));
+        assert_eq!(rendered.lines().count(), main.len());
     }
 }

@@ -575,7 +575,8 @@ fn aaaa_needs_the_v6_ptr() {
     assert!(record(&p, "AAAA", "mail.example.com").is_none());
     assert!(warned(&p, "not published as AAAA"));
     assert_eq!(
-        p.postfix.main["inet_protocols"], "ipv4",
+        p.postfix.main["inet_protocols"].to_string(),
+        "ipv4",
         "no v6 identity: deliver over v4 only"
     );
     let p = plan(json!({ "publicIP": STATIC, "publicIPv6": "2001:db8::25", "ipv6Ptr": true }));
@@ -727,7 +728,12 @@ fn postfix_relaying_parameters() {
         "publicIP": STATIC,
         "mailRelay": { "host": "smtp.gmail.com", "port": 465, "user": "n@example.com", "passwordFile": "/run/secrets/g" },
     }));
-    let main = &p.postfix.main;
+    let main: std::collections::BTreeMap<&str, String> = p
+        .postfix
+        .main
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.to_string()))
+        .collect();
     assert_eq!(main["relayhost"], "[smtp.gmail.com]:465");
     assert_eq!(main["smtp_tls_wrappermode"], "yes");
     assert_eq!(main["smtp_tls_security_level"], "encrypt");
@@ -735,6 +741,13 @@ fn postfix_relaying_parameters() {
     assert_eq!(main["smtp_sasl_security_options"], "noanonymous");
     assert!(main["smtpd_relay_restrictions"].contains("reject_unauth_destination"));
     assert_eq!(main["mynetworks"], "127.0.0.1/32, [::1]/128");
+    let json = serde_json::to_value(&p.postfix.main).unwrap();
+    assert_eq!(
+        json["relayhost"],
+        json!(["[smtp.gmail.com]:465"]),
+        "nixpkgs types relayhost as a list"
+    );
+    assert_eq!(json["mynetworks"], json!(["127.0.0.1/32", "[::1]/128"]));
     assert!(p.relay.unwrap().implicit_tls);
 }
 
@@ -856,7 +869,7 @@ fn mail_hostname_and_dkim_selector() {
         json!({ "publicIP": STATIC, "mailHostname": "smtp.example.com", "dkimSelector": "2026q1" }),
     );
     assert_eq!(p.hostname.as_str(), "smtp.example.com");
-    assert_eq!(p.postfix.main["myhostname"], "smtp.example.com");
+    assert_eq!(p.postfix.main["myhostname"].to_string(), "smtp.example.com");
     assert_eq!(p.dkim.record_name, "2026q1._domainkey.example.com");
     assert_eq!(
         p.dkim.private_key_file,
