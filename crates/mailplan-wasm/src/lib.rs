@@ -88,15 +88,16 @@ impl<'a> From<&'a SecretSource> for SecretView<'a> {
 struct RelaySecret<'a> {
     map_key: &'a str,
     user: &'a str,
-    #[serde(flatten)]
-    secret: SecretView<'a>,
+    password: Option<&'a str>,
+    password_file: Option<&'a str>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct MailboxSecret<'a> {
     address: String,
-    #[serde(flatten)]
-    secret: SecretView<'a>,
+    password: Option<&'a str>,
+    password_file: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -115,7 +116,8 @@ fn secrets(arg: Value) -> Result<Value, String> {
         relay: secrets.relay.as_ref().map(|r| RelaySecret {
             map_key: &r.map_key,
             user: r.user.as_str(),
-            secret: (&r.password).into(),
+            password: r.password.inline().map(|s| s.expose()),
+            password_file: r.password.file().map(|p| p.as_str()),
         }),
         ddns: secrets.ddns.as_ref().map(Into::into),
         mailboxes: secrets
@@ -123,7 +125,8 @@ fn secrets(arg: Value) -> Result<Value, String> {
             .iter()
             .map(|(address, source)| MailboxSecret {
                 address: address.to_string(),
-                secret: source.into(),
+                password: source.inline().map(|s| s.expose()),
+                password_file: source.file().map(|p| p.as_str()),
             })
             .collect(),
     })

@@ -77,11 +77,13 @@ impl fmt::Display for DeError {
 
 impl std::error::Error for DeError {}
 
-/// Describes an unexpected value by kind and, except for floats (whose
-/// formatting code would triple a small plugin's size), by value.
+/// Describes an unexpected value by kind and, except for floats, by
+/// value. Floats and strings are rendered without `core`'s float and
+/// `Debug` formatting, which would bloat every plugin.
 fn describe(unexpected: Unexpected<'_>) -> String {
     match unexpected {
         Unexpected::Float(_) => "a floating-point number".to_string(),
+        Unexpected::Str(text) => format!("string \"{}\"", text.escape_default()),
         other => other.to_string(),
     }
 }
