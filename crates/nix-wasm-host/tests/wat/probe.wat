@@ -1,0 +1,214 @@
+;; A builtins.wasm probe plugin: one entry point per ABI behaviour the host
+;; tests check. Memory map: 0x100 names, 0x1000 byte buffer, 0x20000 id and
+;; attribute records, 0x40000 make_attrset records, 0x60000 attribute names.
+(module
+  (import "env" "panic" (func $panic (param i32 i32)))
+  (import "env" "warn" (func $warn (param i32 i32)))
+  (import "env" "get_type" (func $get_type (param i32) (result i32)))
+  (import "env" "make_int" (func $make_int (param i64) (result i32)))
+  (import "env" "get_int" (func $get_int (param i32) (result i64)))
+  (import "env" "make_float" (func $make_float (param f64) (result i32)))
+  (import "env" "get_float" (func $get_float (param i32) (result f64)))
+  (import "env" "make_string" (func $make_string (param i32 i32) (result i32)))
+  (import "env" "copy_string" (func $copy_string (param i32 i32 i32) (result i32)))
+  (import "env" "make_path" (func $make_path (param i32 i32 i32) (result i32)))
+  (import "env" "copy_path" (func $copy_path (param i32 i32 i32) (result i32)))
+  (import "env" "make_bool" (func $make_bool (param i32) (result i32)))
+  (import "env" "get_bool" (func $get_bool (param i32) (result i32)))
+  (import "env" "make_null" (func $make_null (result i32)))
+  (import "env" "make_list" (func $make_list (param i32 i32) (result i32)))
+  (import "env" "copy_list" (func $copy_list (param i32 i32 i32) (result i32)))
+  (import "env" "make_attrset" (func $make_attrset (param i32 i32) (result i32)))
+  (import "env" "copy_attrset" (func $copy_attrset (param i32 i32 i32) (result i32)))
+  (import "env" "copy_attrname" (func $copy_attrname (param i32 i32 i32 i32)))
+  (import "env" "get_attr" (func $get_attr (param i32 i32 i32) (result i32)))
+  (import "env" "call_function" (func $call_function (param i32 i32 i32) (result i32)))
+  (import "env" "make_app" (func $make_app (param i32 i32 i32) (result i32)))
+  (import "env" "read_file" (func $read_file (param i32 i32 i32) (result i32)))
+
+  (memory (export "memory") 8)
+  (global $calls (mut i32) (i32.const 0))
+  (data (i32.const 0x100) "fxboomab")
+  (data (i32.const 0x300) "child/../x")
+  (data (i32.const 0x310) "/etc/hosts")
+
+  (func (export "nix_wasm_init_v1"))
+
+  (func (export "identity") (param $v i32) (result i32) (local.get $v))
+
+  (func (export "type_of") (param $v i32) (result i32)
+    (call $make_int (i64.extend_i32_u (call $get_type (local.get $v)))))
+
+  (func (export "int_plus_one") (param $v i32) (result i32)
+    (call $make_int (i64.add (call $get_int (local.get $v)) (i64.const 1))))
+
+  (func (export "float_half") (param $v i32) (result i32)
+    (call $make_float (f64.div (call $get_float (local.get $v)) (f64.const 2))))
+
+  (func (export "not") (param $v i32) (result i32)
+    (call $make_bool (i32.eqz (call $get_bool (local.get $v)))))
+
+  (func (export "null") (param $v i32) (result i32) (call $make_null))
+
+  ;; Length-then-copy with a 16-byte first try.
+  (func (export "string_roundtrip") (param $v i32) (result i32)
+    (local $len i32)
+    (local.set $len (call $copy_string (local.get $v) (i32.const 0x1000) (i32.const 16)))
+    (if (i32.gt_u (local.get $len) (i32.const 16))
+      (then (drop (call $copy_string (local.get $v) (i32.const 0x1000) (local.get $len)))))
+    (call $make_string (i32.const 0x1000) (local.get $len)))
+
+  ;; A too-small buffer must stay untouched.
+  (func (export "short_copy_untouched") (param $v i32) (result i32)
+    (i32.store8 (i32.const 0x1000) (i32.const 0xAA))
+    (drop (call $copy_string (local.get $v) (i32.const 0x1000) (i32.const 1)))
+    (call $make_bool (i32.eq (i32.load8_u (i32.const 0x1000)) (i32.const 0xAA))))
+
+  (func (export "list_roundtrip") (param $v i32) (result i32)
+    (local $n i32)
+    (local.set $n (call $copy_list (local.get $v) (i32.const 0x20000) (i32.const 0)))
+    (if (i32.gt_u (local.get $n) (i32.const 0))
+      (then (drop (call $copy_list (local.get $v) (i32.const 0x20000) (local.get $n)))))
+    (call $make_list (i32.const 0x20000) (local.get $n)))
+
+  ;; Copies every attribute (names through copy_attrname) into a new set.
+  (func (export "attrs_roundtrip") (param $v i32) (result i32)
+    (local $n i32) (local $i i32) (local $len i32) (local $names i32) (local $out i32)
+    (local.set $n (call $copy_attrset (local.get $v) (i32.const 0x20000) (i32.const 0)))
+    (if (i32.gt_u (local.get $n) (i32.const 0))
+      (then (drop (call $copy_attrset (local.get $v) (i32.const 0x20000) (local.get $n)))))
+    (local.set $names (i32.const 0x60000))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $len
+          (i32.load offset=4 (i32.add (i32.const 0x20000) (i32.shl (local.get $i) (i32.const 3)))))
+        (call $copy_attrname (local.get $v) (local.get $i) (local.get $names) (local.get $len))
+        (local.set $out (i32.add (i32.const 0x40000) (i32.mul (local.get $i) (i32.const 12))))
+        (i32.store (local.get $out) (local.get $names))
+        (i32.store offset=4 (local.get $out) (local.get $len))
+        (i32.store offset=8 (local.get $out)
+          (i32.load (i32.add (i32.const 0x20000) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $names (i32.add (local.get $names) (local.get $len)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (call $make_attrset (i32.const 0x40000) (local.get $n)))
+
+  ;; The attribute names, as a list, in the order the host reports them.
+  (func (export "attr_names") (param $v i32) (result i32)
+    (local $n i32) (local $i i32) (local $len i32) (local $names i32)
+    (local.set $n (call $copy_attrset (local.get $v) (i32.const 0x20000) (i32.const 0)))
+    (if (i32.gt_u (local.get $n) (i32.const 0))
+      (then (drop (call $copy_attrset (local.get $v) (i32.const 0x20000) (local.get $n)))))
+    (local.set $names (i32.const 0x60000))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $len
+          (i32.load offset=4 (i32.add (i32.const 0x20000) (i32.shl (local.get $i) (i32.const 3)))))
+        (call $copy_attrname (local.get $v) (local.get $i) (local.get $names) (local.get $len))
+        (i32.store (i32.add (i32.const 0x40000) (i32.shl (local.get $i) (i32.const 2)))
+          (call $make_string (local.get $names) (local.get $len)))
+        (local.set $names (i32.add (local.get $names) (local.get $len)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (call $make_list (i32.const 0x40000) (local.get $n)))
+
+  (func (export "has_x") (param $v i32) (result i32)
+    (call $make_bool (i32.ne (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)) (i32.const 0))))
+
+  (func (export "get_x") (param $v i32) (result i32)
+    (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+
+  ;; Reads attribute x and returns 1: x itself is never forced.
+  (func (export "touch_x") (param $v i32) (result i32)
+    (drop (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (drop (call $copy_attrset (local.get $v) (i32.const 0x20000) (i32.const 0)))
+    (call $make_int (i64.const 1)))
+
+  (func (export "call_f") (param $v i32) (result i32)
+    (i32.store (i32.const 0x200) (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (call $call_function
+      (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)) (i32.const 0x200) (i32.const 1)))
+
+  (func (export "app_f") (param $v i32) (result i32)
+    (i32.store (i32.const 0x200) (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (call $make_app
+      (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)) (i32.const 0x200) (i32.const 1)))
+
+  (func (export "app_unused") (param $v i32) (result i32)
+    (i32.store (i32.const 0x200) (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (drop (call $make_app
+      (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)) (i32.const 0x200) (i32.const 1)))
+    (call $make_int (i64.const 1)))
+
+  (func (export "app_no_args") (param $v i32) (result i32)
+    (call $make_app (local.get $v) (i32.const 0x200) (i32.const 0)))
+
+  (func (export "read") (param $v i32) (result i32)
+    (local $size i32)
+    (local.set $size (call $read_file (local.get $v) (i32.const 0x1000) (i32.const 0)))
+    (if (i32.gt_u (local.get $size) (i32.const 0))
+      (then (drop (call $read_file (local.get $v) (i32.const 0x1000) (local.get $size)))))
+    (call $make_string (i32.const 0x1000) (local.get $size)))
+
+  (func (export "path_child") (param $v i32) (result i32)
+    (call $make_path (local.get $v) (i32.const 0x300) (i32.const 10)))
+
+  (func (export "path_absolute") (param $v i32) (result i32)
+    (call $make_path (local.get $v) (i32.const 0x310) (i32.const 10)))
+
+  (func (export "path_text") (param $v i32) (result i32)
+    (local $len i32)
+    (local.set $len (call $copy_path (local.get $v) (i32.const 0x1000) (i32.const 0)))
+    (drop (call $copy_path (local.get $v) (i32.const 0x1000) (local.get $len)))
+    (call $make_string (i32.const 0x1000) (local.get $len)))
+
+  (func (export "panic") (param $v i32) (result i32)
+    (call $panic (i32.const 0x102) (i32.const 4))
+    (unreachable))
+
+  (func (export "warn_twice") (param $v i32) (result i32)
+    (call $warn (i32.const 0x106) (i32.const 1))
+    (call $warn (i32.const 0x107) (i32.const 1))
+    (call $make_null))
+
+  (func (export "counter") (param $v i32) (result i32)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (call $make_int (i64.extend_i32_u (global.get $calls))))
+
+  (func (export "bad_id") (param $v i32) (result i32)
+    (call $get_type (i32.const 12345)))
+
+  (func (export "zero_id") (param $v i32) (result i32) (i32.const 0))
+
+  (func (export "oob_string") (param $v i32) (result i32)
+    (call $make_string (i32.const 0x7FFF0) (i32.const 0x100)))
+
+  (func (export "oob_copy") (param $v i32) (result i32)
+    (call $copy_string (local.get $v) (i32.const 0x7FFFF) (i32.const 64)))
+
+  (func (export "attrname_wrong_len") (param $v i32) (result i32)
+    (call $copy_attrname (local.get $v) (i32.const 0) (i32.const 0x1000) (i32.const 999))
+    (call $make_null))
+
+  (func (export "attrname_bad_index") (param $v i32) (result i32)
+    (call $copy_attrname (local.get $v) (i32.const 1000) (i32.const 0x1000) (i32.const 1))
+    (call $make_null))
+
+  (func (export "duplicate_names") (param $v i32) (result i32)
+    (i32.store (i32.const 0x40000) (i32.const 0x101))
+    (i32.store (i32.const 0x40004) (i32.const 1))
+    (i32.store (i32.const 0x40008) (local.get $v))
+    (i32.store (i32.const 0x4000C) (i32.const 0x101))
+    (i32.store (i32.const 0x40010) (i32.const 1))
+    (i32.store (i32.const 0x40014) (local.get $v))
+    (call $make_attrset (i32.const 0x40000) (i32.const 2)))
+
+  (func (export "spin") (param $v i32) (result i32)
+    (loop $forever (br $forever))
+    (unreachable))
+
+  (func (export "wrong_result") (param $v i32) (result i64) (i64.const 1))
+  (func (export "two_params") (param i32 i32) (result i32) (i32.const 1))
+)
