@@ -4,6 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use mailplan::{Declaration, Error};
+use serde::Deserialize as _;
 
 /// Why a declaration could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -34,8 +35,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Parses TOML without ever quoting the source: the toml crate's own
-/// messages show the offending line, which may hold a secret.
+/// Parses TOML without ever quoting the source (the toml crate's own
+/// messages show the offending line, which may hold a secret), then reads
+/// the document like JSON, so both formats get the same checks.
 fn from_toml(text: &str) -> Result<Declaration, Error> {
     let table = toml::de::DeTable::parse(text).map_err(|e| {
         let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
@@ -47,7 +49,14 @@ fn from_toml(text: &str) -> Result<Declaration, Error> {
             ),
         )
     })?;
-    mailplan::from_deserializer(toml::de::Deserializer::from(table))
+    let json =
+        serde_json::Value::deserialize(toml::de::Deserializer::from(table)).map_err(|e| {
+            Error::single(
+                "",
+                format!("cannot read the TOML document: {}", e.message()),
+            )
+        })?;
+    mailplan::from_json_value(&json)
 }
 
 /// Reads and parses the declaration at `path` (`-` for stdin). Files

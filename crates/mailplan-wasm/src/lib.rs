@@ -23,13 +23,14 @@
 
 use mailplan::secret::SecretSource;
 use mailplan::{Declaration, Planned};
-use nix_wasm::{Value, ValueDeserializer, to_value};
-use serde::{Deserialize, Serialize};
+use nix_wasm::{Value, from_value, to_value};
+use serde::Serialize;
 
-/// Plans the declaration passed as `arg`. The value bridge tracks field
-/// paths itself, so errors name their field without a wrapper.
+/// Plans the declaration passed as `arg`. The value bridge reads it with
+/// the same strict deserializer the native engine uses for JSON, so errors
+/// are the same.
 fn planned(arg: Value) -> Result<Planned, String> {
-    let declaration = Declaration::deserialize(ValueDeserializer::new(arg))
+    let declaration = from_value::<Declaration>(arg)
         .map_err(|e| mailplan::Error::from_field(e.path(), e.message().to_string()));
     declaration
         .and_then(|d| mailplan::plan(&d))

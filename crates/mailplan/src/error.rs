@@ -51,24 +51,6 @@ impl Error {
         &self.problems
     }
 
-    /// Converts a deserialisation error that carries its path.
-    pub fn from_path_error<E: fmt::Display>(error: serde_path_to_error::Error<E>) -> Self {
-        let message = error.inner().to_string();
-        Self::from_path_and_message(error.path(), message)
-    }
-
-    /// Builds an error from a deserialisation path and the deserializer's
-    /// message (without any location suffix).
-    pub fn from_path_and_message(path: &serde_path_to_error::Path, message: String) -> Self {
-        let path = path.to_string();
-        let path = if path == "." || path == "?" {
-            String::new()
-        } else {
-            path
-        };
-        Self::from_field(path, message)
-    }
-
     /// Builds an error from a deserializer that tracks paths itself (such as
     /// the Nix value bridge): `path` like `users[0].name`, empty for the
     /// whole declaration, and serde's message.

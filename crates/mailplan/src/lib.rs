@@ -38,46 +38,30 @@ pub use declaration::Declaration;
 pub use error::{Error, FieldError};
 pub use plan::Plan;
 
-/// Reads a declaration from any self-describing serde deserializer; errors
-/// carry the path of the offending field.
-pub fn from_deserializer<'de, D>(deserializer: D) -> Result<Declaration, Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    serde_path_to_error::deserialize(deserializer).map_err(Error::from_path_error)
-}
-
 /// Reads a declaration from JSON text. Syntax errors give the line and
 /// column; value errors give the field path.
 pub fn from_json(text: &str) -> Result<Declaration, Error> {
-    let syntax_error = |e: &serde_json::Error| {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
         Error::single(
             "",
             format!(
                 "JSON syntax error at line {}, column {}: {}",
                 e.line(),
                 e.column(),
-                json_message(e)
+                message.strip_suffix(&suffix).unwrap_or(&message)
             ),
         )
-    };
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let declaration = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        if e.inner().is_data() {
-            Error::from_path_and_message(e.path(), json_message(e.inner()))
-        } else {
-            syntax_error(e.inner())
-        }
     })?;
-    deserializer.end().map_err(|e| syntax_error(&e))?;
-    Ok(declaration)
+    from_json_value(&value)
 }
 
-/// serde_json's message without its " at line L column C" suffix.
-fn json_message(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    text.strip_suffix(&suffix).unwrap_or(&text).to_string()
+/// Reads a declaration from a JSON document (also the target of other
+/// formats, such as TOML, converted first). The same strict deserializer
+/// reads Nix values in the plugin, so both report the same errors.
+pub fn from_json_value(value: &serde_json::Value) -> Result<Declaration, Error> {
+    attrset_de::from_tree(value).map_err(|e| Error::from_field(e.path(), e.message().to_string()))
 }
 
 /// Plans a declaration given as JSON text.

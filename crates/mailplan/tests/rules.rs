@@ -989,3 +989,22 @@ fn several_problems_are_reported_together() {
         "{paths:?}"
     );
 }
+
+#[test]
+fn lists_are_never_read_as_records_or_names() {
+    assert_error_at(
+        json!({ "mailRelay": ["smtp.gmail.com", 587] }),
+        "mailRelay",
+        "invalid type: a list, expected struct MailRelayOptions",
+    );
+    assert_error_at(
+        json!({ "users": [{ "name": "a", "roles": [["mailbox"]] }] }),
+        "users[0].roles[0]",
+        "invalid type: a list, expected a string naming a variant",
+    );
+    assert_error_at(
+        json!({ "isp": [true, true] }),
+        "isp",
+        "invalid type: a list",
+    );
+}

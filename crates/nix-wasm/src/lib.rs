@@ -79,21 +79,6 @@ impl Type {
             Type::Function => "lambda",
         }
     }
-
-    /// The value's kind with an article, for messages ("a string").
-    pub fn described(self) -> &'static str {
-        match self {
-            Type::Int => "an integer",
-            Type::Float => "a float",
-            Type::Bool => "a Boolean",
-            Type::String => "a string",
-            Type::Path => "a path",
-            Type::Null => "null",
-            Type::Attrs => "an attribute set",
-            Type::List => "a list",
-            Type::Function => "a function",
-        }
-    }
 }
 
 /// A Nix value held by the host, by id. Valid only during the current call.
