@@ -77,6 +77,16 @@ in
       example = "hostmaster@example.com";
       description = "Contact address for Let's Encrypt; required when the plan's TLS mode is `http-01`.";
     };
+
+    webmail.enable = lib.mkOption {
+      type = lib.types.bool;
+      default = true;
+      description = ''
+        Whether to serve Roundcube webmail on port 443 (the guide's setup).
+        Without it, nginx still answers ACME HTTP-01 challenges when the
+        site uses them.
+      '';
+    };
   };
 
   config = lib.mkIf cfg.enable {
@@ -196,7 +206,7 @@ in
     users.users.postfix.extraGroups = [ config.services.opendkim.group ];
 
     # Roundcube on nginx, with the identity fix from the guide.
-    services.roundcube = {
+    services.roundcube = lib.mkIf cfg.webmail.enable {
       enable = true;
       hostName = plan.hostname;
       extraConfig = ''
@@ -213,7 +223,8 @@ in
     networking.hosts."127.0.0.1" = [ plan.hostname ];
 
     # Certificates: synced from the dns VM (dns-01) or fetched here (http-01).
-    services.nginx.virtualHosts.${plan.hostname} =
+    services.nginx.enable = lib.mkIf (cfg.webmail.enable || http01) true;
+    services.nginx.virtualHosts.${plan.hostname} = lib.mkIf (cfg.webmail.enable || http01) (
       if http01 then
         { enableACME = true; }
       else
@@ -221,7 +232,8 @@ in
           enableACME = false;
           sslCertificate = plan.tls.certFile;
           sslCertificateKey = plan.tls.keyFile;
-        };
+        }
+    );
     security.acme = lib.mkIf http01 {
       acceptTerms = true;
       defaults.email = cfg.acmeEmail;

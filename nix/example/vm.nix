@@ -1,0 +1,13 @@
+# What every example VM needs to build: a disk, a boot loader, a state
+# version. Real sites replace this with their own hardware module.
+{ modulesPath, ... }:
+{
+  imports = [ "${modulesPath}/profiles/qemu-guest.nix" ];
+  boot.loader.grub.device = "/dev/vda";
+  fileSystems."/" = {
+    device = "/dev/vda1";
+    fsType = "ext4";
+  };
+  services.openssh.enable = true;
+  system.stateVersion = "25.11";
+}

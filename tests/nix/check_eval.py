@@ -1,0 +1,75 @@
+"""Checks tests/nix/eval.nix's output against the CLI's (run by run.sh)."""
+
+import json
+import pathlib
+import sys
+
+work = pathlib.Path(sys.argv[1])
+result = json.loads((work / "eval.json").read_text())
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+
+
+for cli_plan in sorted(work.glob("*.cli.json")):
+    name = cli_plan.name.removesuffix(".cli.json")
+    expected = json.loads(cli_plan.read_text())
+    check(result["plans"].get(name) == expected, f"{name}: nix/lib plan differs from the CLI's")
+    check(result["flakePlans"].get(name) == expected, f"{name}: the flake's lib plan differs")
+    check(result["spf"].get(name) == expected["spf"], f"{name}: spf differs")
+    zone = (work / f"{name}.cli.zone").read_text()
+    check(result["zones"].get(name) == zone, f"{name}: zone differs from mailplan dns --zone")
+check(len(result["plans"]) >= 12, "every example is evaluated")
+
+examples = pathlib.Path("examples")
+gmail = json.loads((examples / "gmail-addmailrelay.json").read_text())
+built = result["builders"]["gmail"]
+check(built["users"][0] == gmail["users"][0], f"addMailRelay user differs: {built['users'][0]}")
+check(built["publicIP"] == "203.0.113.5", "withPublicIP sets publicIP")
+
+noip = result["builders"]["noip"]
+check(noip["domainProvider"] == {
+    "provider": "noip", "hosts": ["laufentaler"], "domain": "ddns.net",
+    "username": "your-login", "secretKey": "password",
+}, f"addDomainProvider knobs: {noip['domainProvider']}")
+check(noip["users"] == [{
+    "name": "your-login", "roles": ["domain-provider"], "passwordFile": "/run/secrets/ddns-password",
+}], f"addDomainProvider user: {noip['users']}")
+duck = result["builders"]["duckdns"]
+check("secretKey" not in duck["domainProvider"] and "username" not in duck["domainProvider"],
+      "token-only providers get neither username nor secretKey")
+check(duck["users"][0]["name"] == "duckdns", "the domain-provider user is named after the provider")
+
+built_plan = result["builtPlans"]["gmail"]
+check(built_plan["relay"]["source"] == "user:noreply@example.com", "builder relay is role-tagged")
+check(built_plan["spf"] == "v=spf1 mx include:_spf.google.com -all", "builder plan SPF")
+
+secrets = result["secrets"]
+check(secrets["relay"] == {
+    "mapKey": "[smtp.sendgrid.net]:587", "user": "apikey",
+    "password": "SG.secret-value", "passwordFile": None,
+}, f"secrets: {secrets}")
+
+rendered = result["rendered"]
+dovecot = rendered["dovecot"]
+for needle in [
+    "ssl_cert = </var/lib/acme/mail.example.com/fullchain.pem",
+    "args = scheme=SHA512-CRYPT /var/lib/mailplan/dovecot-passwd",
+    "unix_listener /var/lib/postfix/queue/private/auth {",
+    "postmaster_address = postmaster@example.com",
+]:
+    check(needle in dovecot, f"dovecot.conf lacks {needle!r}")
+check(rendered["mailboxes"] == "alice@example.com OK\nbob@example.com OK\n", rendered["mailboxes"])
+check(rendered["aliases"] == "postmaster@example.com alice@example.com\nabuse@example.com alice@example.com\n",
+      rendered["aliases"])
+check(rendered["ddnsTemplate"]["settings"][0]["password"] == "<redacted>", "ddns template is redacted")
+check(rendered["tmpfiles"] == "[smtp.example.net]:587 u:50%% off\\\\now", rendered["tmpfiles"])
+
+if failures:
+    for failure in failures:
+        print("FAIL:", failure)
+    sys.exit(1)
+print(f"ok: {len(result['plans'])} examples through nix/lib and the flake's lib; builders, secrets, renderers")

@@ -1,0 +1,109 @@
+# Evaluates the real nix/lib and the flake's `lib` output on Nix 2.8, with
+# the engine called through builtins.exec (see run.sh). The result is JSON
+# that run.sh compares with the CLI's output.
+{
+  # Absolute path of the repository.
+  root,
+  # Absolute path of nix-wasm-run.
+  runner,
+}:
+let
+  rootPath = /. + root;
+  callers = import (rootPath + "/nix/lib/callers.nix") { wasmFile = rootPath + "/nix/mailplan.wasm"; };
+  wasmCall = callers.exec runner;
+  mailplan = import (rootPath + "/nix/lib") { inherit wasmCall; };
+
+  # The flake, with stand-in inputs: `lib` needs no nixpkgs.
+  flake = import (rootPath + "/flake.nix");
+  outputs = flake.outputs {
+    self = outputs;
+    nixpkgs = {
+      lib = throw "tests/nix: nixpkgs is not available here";
+    };
+  };
+  flakeLib = outputs.lib.withWasmCall wasmCall;
+
+  exampleFiles = builtins.filter (n: builtins.match ".*\\.json" n != null) (
+    builtins.attrNames (builtins.readDir (rootPath + "/examples"))
+  );
+  exampleName = file: builtins.head (builtins.match "(.*)\\.json" file);
+  example = file: builtins.fromJSON (builtins.readFile (rootPath + "/examples/${file}"));
+  forExamples =
+    f:
+    builtins.listToAttrs (
+      map (file: {
+        name = exampleName file;
+        value = f (example file);
+      }) exampleFiles
+    );
+
+  base = {
+    name = "ExampleCorp";
+    domain = "example.com";
+  };
+  render = mailplan.render;
+in
+{
+  # nix/lib: every example's plan (compared with `mailplan plan --json`).
+  plans = forExamples mailplan.plan;
+  # The flake's lib output gives the same plans.
+  flakePlans = forExamples flakeLib.plan;
+  zones = forExamples mailplan.zone;
+  spf = forExamples mailplan.spf;
+  version = mailplan.version;
+
+  # The builders produce the role-tagged users the C# builder does.
+  builders = {
+    gmail = mailplan.withPublicIP "203.0.113.5" (
+      mailplan.addMailRelay {
+        host = "smtp.gmail.com";
+        saslUser = "noreply@example.com";
+        saslPassword = "abcd-efgh-ijkl-mnop";
+        port = 587;
+      } base
+    );
+    noip = mailplan.addDomainProvider {
+      provider = "noip";
+      secretFile = "/run/secrets/ddns-password";
+      hosts = [ "laufentaler" ];
+      username = "your-login";
+      secretKey = "password";
+      domain = "ddns.net";
+    } base;
+    duckdns = mailplan.addDomainProvider {
+      provider = "duckdns";
+      secret = "token-value";
+      hosts = [ "examplelab" ];
+      domain = "duckdns.org";
+    } base;
+  };
+  builtPlans = {
+    gmail = mailplan.plan (
+      mailplan.withPublicIP "203.0.113.5" (
+        mailplan.addMailRelay {
+          host = "smtp.gmail.com";
+          saslUser = "noreply@example.com";
+          saslPasswordFile = "/run/secrets/relay-pass";
+        } base
+      )
+    );
+  };
+
+  # Secrets travel only through `secrets`.
+  secrets = mailplan.secrets (
+    mailplan.addMailRelay {
+      host = "smtp.sendgrid.net";
+      saslUser = "apikey";
+      saslPassword = "SG.secret-value";
+    } base
+  );
+
+  # Renderers.
+  rendered = {
+    dovecot = render.dovecotConf (mailplan.plan (example "standalone.json"));
+    mailboxes = render.mailboxTable (mailplan.plan (example "standalone.json"));
+    aliases = render.aliasTable (mailplan.plan (example "standalone.json"));
+    ddnsTemplate = builtins.fromJSON (render.ddnsConfigTemplate (mailplan.plan (example "noip-dyndns.json")));
+    tmpfiles = render.tmpfilesArgument "[smtp.example.net]:587 u:50% off\\now";
+  };
+}

@@ -1,0 +1,63 @@
+# Declarations that must fail evaluation, by name; run.sh evaluates each
+# and checks the message names the field.
+{
+  root,
+  runner,
+  case,
+}:
+let
+  rootPath = /. + root;
+  callers = import (rootPath + "/nix/lib/callers.nix") { wasmFile = rootPath + "/nix/mailplan.wasm"; };
+  mailplan = import (rootPath + "/nix/lib") { wasmCall = callers.exec runner; };
+  base = {
+    name = "ExampleCorp";
+    domain = "example.com";
+  };
+  cases = {
+    port = mailplan.plan (
+      base
+      // {
+        mailRelay = {
+          host = "smtp.gmail.com";
+          port = 70000;
+        };
+      }
+    );
+    unknownAttribute = mailplan.plan (base // { publicIp = "203.0.113.5"; });
+    twoRelayUsers = mailplan.plan (
+      mailplan.addMailRelay {
+        host = "smtp.sendgrid.net";
+        saslUser = "apikey";
+        saslPasswordFile = "/run/secrets/sg";
+      } (
+        mailplan.addMailRelay {
+          host = "smtp.gmail.com";
+          saslUser = "noreply@example.com";
+          saslPasswordFile = "/run/secrets/gmail";
+        } base
+      )
+    );
+    pathLiteralSecret = mailplan.plan (
+      base
+      // {
+        mailRelay = {
+          host = "smtp.gmail.com";
+          user = "noreply@example.com";
+          passwordFile = /run/secrets/relay-pass;
+        };
+      }
+    );
+    noWasm = (import (rootPath + "/nix/lib") { }).plan base;
+    leakedSecret = mailplan.plan (
+      base
+      // {
+        mailRelay = {
+          host = "smtp.example.net";
+          user = "u";
+          password = [ "Sekr3t-in-a-list" ];
+        };
+      }
+    );
+  };
+in
+cases.${case}
