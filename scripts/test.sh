@@ -1,13 +1,37 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine and runs every test mailplan has.
-# Usage: scripts/test.sh        (from anywhere inside the repository)
+# Sets up a fresh Debian machine and runs every test mailplan has.
+# Usage: scripts/test.sh   (from anywhere inside the repository; installs
+# Debian packages with apt-get, as root or through sudo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "toolchain"
-rustup component add rustfmt clippy >/dev/null 2>&1 || true
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian packages that are not installed yet.
+need_debian_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  fi
+}
+
+step "system packages"
+# nix-bin: Nix 2.8 for the Nix tests; binaryen: wasm-opt for the plugin
+# build.
+need_debian_packages nix-bin binaryen python3 git
+
+step "Rust toolchains"
+rustup component add rustfmt clippy
+rustup target add wasm32-unknown-unknown
 cargo --version
 
 step "format"
@@ -16,7 +40,17 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "unit, rule, example, property and CLI tests"
+step "unit, rule, example, property, plugin, host and CLI tests"
 cargo test --workspace --locked
+
+step "the committed plugin equals a fresh reproducible build"
+scripts/build-wasm.sh target/mailplan-check.wasm
+if ! cmp nix/mailplan.wasm target/mailplan-check.wasm; then
+  echo "nix/mailplan.wasm is stale or not reproducible: run scripts/build-wasm.sh and commit it" >&2
+  exit 1
+fi
+
+step "Nix tests (Nix 2.8, the engine through builtins.exec)"
+tests/nix/run.sh
 
 step "all tests passed"
