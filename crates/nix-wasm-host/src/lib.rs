@@ -1,40 +1,82 @@
 //! A reference host for Nix `builtins.wasm` plugins, on wasmtime.
 //!
-//! It implements the evaluator's host ABI (the 23 `env` imports,
-//! `nix_wasm_init_v1` before every call, a fresh instance per call from a
-//! cached pre-instantiation, value id 0 reserved, the length-then-copy
-//! protocol) so that any plugin can be run and tested without a Nix that
-//! has `builtins.wasm`:
+//! The evaluator with `builtins.wasm` (Determinate Nix 3.17 and later,
+//! experimental feature `wasm-builtin`) runs a plugin's exported function
+//! on a Nix value: `builtins.wasm { path = ./plugin.wasm; function = "f"; }
+//! arg`. This crate implements the same host ABI, so a plugin can be run
+//! and tested with `cargo test` or the `nix-wasm-run` binary, without that
+//! evaluator:
+//!
+//! - the 23 `env` imports with the evaluator's signatures and semantics:
+//!   opaque value ids (0 reserved, the argument is 1, every constructor or
+//!   lookup makes a new one), the length-then-copy protocol of
+//!   `copy_string`, `copy_path`, `copy_list`, `copy_attrset` and
+//!   `read_file`, constructors that force nothing, inspectors that force
+//!   to weak head normal form, `make_app` building a thunk and
+//!   `call_function` forcing its result;
+//! - the required exports `memory`, `nix_wasm_init_v1: () -> ()` and the
+//!   entry point `(i32) -> i32`, with the evaluator's error messages;
+//! - a fresh instance for every call, from a pre-linked module compiled
+//!   once (the evaluator caches compiled modules per file in the same way);
+//!   as there, host functions called from a Wasm start function trap;
+//! - the evaluator's wasmtime instance-pool rules, checked explicitly as
+//!   this host does not use the pool: a module with more than one memory
+//!   or table, or a table over 20 000 elements, does not compile.
 //!
 //! ```no_run
 //! use nix_wasm_host::{Host, NixValue};
 //!
 //! let host = Host::new()?;
 //! let plugin = host.plugin("plugin.wasm".as_ref())?;
-//! let outcome = plugin.call("fib", &NixValue::Int(10))?;
+//! let argument = NixValue::attrs([("n", NixValue::Int(10))])?;
+//! let outcome = plugin.call("fib", &argument)?;
 //! println!("{}", outcome.value.to_json()?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Deliberate differences from the real evaluator, all of which make a
-//! plugin that passes here safer on the real one:
-//! - every pointer and length the guest passes is bounds-checked (the
-//!   evaluator checks arrays only);
-//! - attribute sets are reported in a scrambled order, neither
-//!   lexicographic nor insertion order (the evaluator uses symbol order);
-//! - strings from the guest must be UTF-8; attribute names must be unique;
-//! - calls have a memory and fuel limit (the evaluator has none);
-//! - WASI modules are refused (the evaluator runs them through `_start`).
+//! To test a plugin, build arguments with [`NixValue`] (including
+//! [`NixValue::throw`] and [`NixValue::lazy`] values, to check that the
+//! plugin forces only what it needs, and [`NixValue::function`] values for
+//! `call_function`), call its exports, and compare results, warnings and
+//! errors ([`CallError::Panic`] carries the plugin's own message).
+//!
+//! # Differences from the real evaluator
+//!
+//! Each difference makes this host stricter, so a plugin that works here
+//! should work there; none is meant to hide a failure the evaluator would
+//! show.
+//!
+//! - Every pointer and length the guest passes is bounds-checked, and a
+//!   buffer of `max_len` must be entirely in memory even when nothing is
+//!   copied; the evaluator checks only arrays, and a bad pointer elsewhere
+//!   is undefined behaviour there.
+//! - Attribute sets are reported in a scrambled order (FNV-1a hash of the
+//!   name), neither lexicographic nor insertion order. The evaluator uses
+//!   symbol-table order, which no plugin can predict.
+//! - Strings, paths and attribute names from the guest must be UTF-8, and
+//!   `make_attrset` refuses a repeated name; the evaluator takes any bytes
+//!   and does not check for duplicates.
+//! - Every call has limits ([`Limits`]: memory, fuel, number of values)
+//!   and values may nest at most [`MAX_DEPTH`] levels; the evaluator has
+//!   no limit, so an endless loop hangs it.
+//! - WASI modules (those importing `wasi_snapshot_preview1`) are refused.
+//!   The evaluator runs them through `_start` and `return_to_nix`; this
+//!   host covers only the plain ABI, whose plugins are deterministic.
+//! - Errors are plain messages (Nix adds the offending value and a trace),
+//!   `read_file` reads the file system directly (Nix may realise string
+//!   context first), and host functions ([`NixFunction`]) receive all
+//!   arguments of a call at once instead of one at a time.
+
+#![warn(missing_docs)]
 
 mod abi;
 pub mod nix_expr;
 mod plugin;
 pub mod value;
 
-pub use abi::function;
 pub use nix_expr::to_nix_expr;
-pub use plugin::{CallOutcome, Host, Limits, Plugin};
-pub use value::{Attrs, NixFunction, NixValue, Thunk};
+pub use plugin::{CallOutcome, CallReport, Host, Limits, Plugin, Warning};
+pub use value::{Attrs, MAX_DEPTH, NixFunction, NixValue, Thunk, function};
 
 /// Why a plugin could not be loaded, or a value converted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,7 +100,8 @@ pub enum HostError {
         /// wasmtime's reason.
         message: String,
     },
-    /// The module imports something the host does not provide.
+    /// The module imports something the host does not provide, or with
+    /// another type.
     #[error("cannot link Wasm module '{module}': {message}")]
     Link {
         /// The module's name.
@@ -68,16 +111,27 @@ pub enum HostError {
     },
     /// The module is a WASI program.
     #[error(
-        "Wasm module '{0}' imports WASI (wasi_snapshot_preview1); this host runs only non-WASI builtins.wasm plugins"
+        "WASI modules are not supported by this host: Wasm module '{0}' imports from wasi_snapshot_preview1"
     )]
     Wasi(String),
+    /// The module needs more than the evaluator would give it.
+    #[error("Wasm module '{module}' cannot run on the evaluator: {message}")]
+    Unsupported {
+        /// The module's name.
+        module: String,
+        /// What it needs.
+        message: String,
+    },
     /// An attribute set was built with a repeated name.
     #[error("the attribute \"{0}\" is set twice")]
     DuplicateAttribute(String),
     /// A value has no JSON or Nix-expression form.
     #[error("{0} cannot be represented")]
     NotRepresentable(String),
-    /// Forcing a value failed.
+    /// A value is nested deeper than [`MAX_DEPTH`].
+    #[error("the value is nested more than {MAX_DEPTH} levels deep")]
+    TooDeep,
+    /// Forcing a value failed with this message.
     #[error("{0}")]
     Evaluation(String),
     /// The plugin cache lock was poisoned by a panicking thread.
@@ -91,16 +145,28 @@ pub enum CallError {
     /// The plugin called `panic` (how plugins report errors).
     #[error("Wasm panic: {0}")]
     Panic(String),
-    /// A host function refused the call (bad id, wrong type, out-of-bounds
-    /// memory, a thunk that failed when forced, …).
+    /// A host function refused the call: an invalid value id, a value of
+    /// the wrong type, guest memory out of bounds, a thunk that failed
+    /// when forced, …
     #[error("{0}")]
     Host(String),
-    /// The module trapped on its own (unreachable, division by zero, …).
+    /// The module trapped on its own (unreachable, division by zero,
+    /// memory access out of bounds inside Wasm, stack overflow, …);
+    /// wasmtime's message with the Wasm backtrace.
     #[error("Wasm trap: {0}")]
     Trap(String),
-    /// A limit of this host was hit.
+    /// A limit of this host was hit (see [`Limits`]).
     #[error("{0}")]
     Limit(String),
+    /// The module could not be instantiated (its memory is over the
+    /// limit, its start function trapped, …).
+    #[error("cannot instantiate Wasm module '{module}': {message}")]
+    Instantiate {
+        /// The module's name.
+        module: String,
+        /// wasmtime's reason.
+        message: String,
+    },
     /// A required export is missing.
     #[error("Wasm module '{module}' does not export '{export}'")]
     MissingExport {
@@ -109,7 +175,8 @@ pub enum CallError {
         /// The missing export.
         export: String,
     },
-    /// An export has the wrong kind or signature.
+    /// An export has the wrong kind, or a function export the wrong
+    /// parameters.
     #[error("export '{export}' of Wasm module '{module}' does not have the right type")]
     WrongExportType {
         /// The module's name.

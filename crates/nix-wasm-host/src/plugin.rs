@@ -5,37 +5,56 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use wasmtime::{
-    Config, Engine, Extern, InstancePre, Linker, Module, Store, StoreLimitsBuilder, Trap, Val,
-    ValType,
+    Config, Engine, Extern, Func, InstancePre, Linker, Module, Store, StoreLimitsBuilder, Trap,
+    Val, ValType,
 };
 
-use crate::abi::{self, AbiError, CallState, GuestPanic};
+use crate::abi::{self, CallState, Refusal};
 use crate::value::NixValue;
 use crate::{CallError, HostError};
 
-/// Resource limits for each call. The real evaluator sets none (an endless
-/// loop hangs evaluation); this host stops one so tests fail instead.
+/// The evaluator's wasmtime instance pool (its defaults, which Nix does not
+/// change) allows one memory and one table of at most this many elements
+/// per module.
+const POOL_TABLE_ELEMENTS: u64 = 20_000;
+
+/// Resource limits for each call.
+///
+/// The real evaluator sets none: an endless loop hangs evaluation. Here
+/// one fails the call (with [`CallError::Limit`]), so tests fail instead
+/// of hanging.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Largest linear memory a call may grow to, in bytes.
+    /// Largest linear memory a call may have, in bytes: `memory.grow`
+    /// beyond it returns -1, a module that starts bigger cannot be
+    /// instantiated.
     pub max_memory: usize,
-    /// WebAssembly fuel per call (about one unit per instruction); `None`
-    /// for no limit.
+    /// WebAssembly fuel per call (roughly one unit per instruction), or
+    /// `None` for no limit. Fuel is deterministic (an endless loop fails
+    /// the same way on any machine) and costs a few percent per call.
     pub fuel: Option<u64>,
+    /// How many values one call may make (each `make_*`, `get_attr`,
+    /// `copy_list` element, … is one).
+    pub max_values: usize,
 }
 
 impl Default for Limits {
+    /// 256 MiB of memory, 10^10 fuel (a tight endless loop uses it up in
+    /// about 6 seconds on a current x86-64 core), 2^24 values.
     fn default() -> Self {
         Self {
             max_memory: 256 << 20,
             fuel: Some(10_000_000_000),
+            max_values: 1 << 24,
         }
     }
 }
 
-/// A wasmtime engine configured like Nix's, plus a cache of compiled
-/// plugins keyed by path (Nix keeps compiled modules for the whole process
-/// in the same way).
+/// A wasmtime engine set up for plugins, and a cache of the plugins
+/// compiled from files.
+///
+/// Like the evaluator, the cache is keyed by path and never invalidated:
+/// a file changed after it was loaded is not reloaded.
 pub struct Host {
     engine: Engine,
     limits: Limits,
@@ -43,7 +62,7 @@ pub struct Host {
 }
 
 impl Host {
-    /// A host with the default limits.
+    /// A host with the default [`Limits`].
     pub fn new() -> Result<Self, HostError> {
         Self::with_limits(Limits::default())
     }
@@ -61,8 +80,9 @@ impl Host {
         })
     }
 
-    /// Compiles and links the module at `path` (binary `.wasm` or `.wat`
-    /// text), or returns the one compiled before.
+    /// The plugin in the file at `path` (binary `.wasm` or WAT text),
+    /// compiled and linked on first use and cached for the host's
+    /// lifetime. Messages name it by its file name, as Nix does.
     pub fn plugin(&self, path: &Path) -> Result<Arc<Plugin>, HostError> {
         let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if let Some(plugin) = self
@@ -89,8 +109,9 @@ impl Host {
         Ok(plugin)
     }
 
-    /// Compiles and links a module from memory (binary or `.wat` text);
-    /// `name` is how messages refer to it.
+    /// Compiles and links a module (binary or WAT text) without caching;
+    /// `name` is how messages refer to it. All the compile-time work
+    /// happens here, so [`Plugin::call`] only instantiates and runs.
     pub fn compile(&self, name: &str, bytes: &[u8]) -> Result<Plugin, HostError> {
         let module = Module::new(&self.engine, bytes).map_err(|e| HostError::Compile {
             module: name.to_string(),
@@ -102,6 +123,7 @@ impl Host {
         {
             return Err(HostError::Wasi(name.to_string()));
         }
+        check_pool_limits(name, &module)?;
         let mut linker = Linker::new(&self.engine);
         abi::link(&mut linker).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let pre = linker
@@ -119,17 +141,68 @@ impl Host {
     }
 }
 
-/// What a call returned.
+/// Refuses modules the evaluator's instance pool refuses when it compiles
+/// them (the evaluator's wasmtime validates modules against the pool).
+fn check_pool_limits(name: &str, module: &Module) -> Result<(), HostError> {
+    let unsupported = |message: String| HostError::Unsupported {
+        module: name.to_string(),
+        message,
+    };
+    let needs = module.resources_required();
+    if needs.num_memories > 1 {
+        return Err(unsupported(format!(
+            "it defines {} memories, and the evaluator's instance pool allows 1",
+            needs.num_memories
+        )));
+    }
+    if needs.num_tables > 1 {
+        return Err(unsupported(format!(
+            "it defines {} tables, and the evaluator's instance pool allows 1",
+            needs.num_tables
+        )));
+    }
+    if let Some(size) = needs.max_initial_table_size
+        && size > POOL_TABLE_ELEMENTS
+    {
+        return Err(unsupported(format!(
+            "its table has {size} elements, and the evaluator's instance pool allows {POOL_TABLE_ELEMENTS}"
+        )));
+    }
+    Ok(())
+}
+
+/// A message the plugin passed to `warn`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The export that was running: the entry point, or
+    /// `nix_wasm_init_v1` for warnings made while initialising.
+    pub function: String,
+    /// The message, as the plugin wrote it.
+    pub message: String,
+}
+
+/// What a successful call returned.
 #[derive(Debug, Clone)]
 pub struct CallOutcome {
-    /// The result, forced to weak head normal form (as Nix forces it);
+    /// The result, forced to weak head normal form as Nix forces it;
     /// nested values may still be thunks.
     pub value: NixValue,
-    /// Messages the plugin passed to `warn`, in order.
+    /// The messages the plugin passed to `warn`, in order.
     pub warnings: Vec<String>,
 }
 
-/// A compiled, linked module, ready to instantiate once per call.
+/// Everything a call produced, including the warnings of a call that
+/// failed (Nix prints warnings as they happen, so they show before the
+/// error).
+#[derive(Debug, Clone)]
+pub struct CallReport {
+    /// The result, or why there is none.
+    pub result: Result<NixValue, CallError>,
+    /// The warnings, in order.
+    pub warnings: Vec<Warning>,
+}
+
+/// A compiled and linked module, instantiated afresh for every call.
 pub struct Plugin {
     name: String,
     engine: Engine,
@@ -138,75 +211,109 @@ pub struct Plugin {
 }
 
 fn call_error(error: wasmtime::Error) -> CallError {
-    if let Some(panic) = error.downcast_ref::<GuestPanic>() {
-        return CallError::Panic(panic.0.clone());
+    match error.downcast_ref::<Refusal>() {
+        Some(Refusal::Panic(message)) => CallError::Panic(message.clone()),
+        Some(Refusal::Abi(message)) => CallError::Host(message.clone()),
+        Some(Refusal::Limit(message)) => CallError::Limit(message.clone()),
+        None if matches!(error.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) => CallError::Limit(
+            "the call ran out of fuel (an endless loop?); this host limits every call".into(),
+        ),
+        None => CallError::Trap(format!("{error:#}")),
     }
-    if let Some(abi) = error.downcast_ref::<AbiError>() {
-        return CallError::Host(abi.0.clone());
-    }
-    if let Some(Trap::OutOfFuel) = error.downcast_ref::<Trap>() {
-        return CallError::Limit("the call ran out of fuel (an endless loop?)".into());
-    }
-    CallError::Trap(format!("{error:#}"))
 }
 
 impl Plugin {
-    /// The module's name in messages (its file name).
+    /// The name messages use for the module (its file name).
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// Calls `function` with `argument` in a fresh instance, after
-    /// `nix_wasm_init_v1`, exactly as `builtins.wasm { path; function; }
-    /// argument` does.
+    /// Calls `function` with `argument` as
+    /// `builtins.wasm { path = …; function = …; } argument` does: in a
+    /// fresh instance, after `nix_wasm_init_v1`, with the argument as value
+    /// id 1; the result is forced to weak head normal form.
     pub fn call(&self, function: &str, argument: &NixValue) -> Result<CallOutcome, CallError> {
+        let report = self.call_report(function, argument);
+        report.result.map(|value| CallOutcome {
+            value,
+            warnings: report.warnings.into_iter().map(|w| w.message).collect(),
+        })
+    }
+
+    /// Like [`Plugin::call`], keeping the warnings of a failed call and
+    /// which export made each.
+    pub fn call_report(&self, function: &str, argument: &NixValue) -> CallReport {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.max_memory)
             .build();
-        let mut store = Store::new(&self.engine, CallState::new(argument.clone(), limits));
+        let state = CallState::new(argument.clone(), limits, self.limits.max_values);
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
+        let result = self.run(&mut store, function);
+        CallReport {
+            result,
+            warnings: std::mem::take(&mut store.data_mut().warnings),
+        }
+    }
+
+    fn run(&self, store: &mut Store<CallState>, function: &str) -> Result<NixValue, CallError> {
         if let Some(fuel) = self.limits.fuel {
             store
                 .set_fuel(fuel)
                 .map_err(|e| CallError::Trap(format!("{e:#}")))?;
         }
-        let instance = self.pre.instantiate(&mut store).map_err(call_error)?;
+        let instance = self
+            .pre
+            .instantiate(&mut *store)
+            .map_err(|e| match call_error(e) {
+                CallError::Trap(message) => CallError::Instantiate {
+                    module: self.name.clone(),
+                    message,
+                },
+                other => other,
+            })?;
 
-        let export = |store: &mut Store<CallState>, name: &str| match instance
-            .get_export(&mut *store, name)
-        {
-            Some(export) => Ok(export),
-            None => Err(CallError::MissingExport {
-                module: self.name.clone(),
-                export: name.to_string(),
-            }),
+        let export = |store: &mut Store<CallState>, name: &str| {
+            instance
+                .get_export(&mut *store, name)
+                .ok_or_else(|| CallError::MissingExport {
+                    module: self.name.clone(),
+                    export: name.to_string(),
+                })
         };
         let wrong_type = |name: &str| CallError::WrongExportType {
             module: self.name.clone(),
             export: name.to_string(),
         };
-        if !matches!(export(&mut store, "memory")?, Extern::Memory(_)) {
-            return Err(wrong_type("memory"));
-        }
-        let Extern::Func(init) = export(&mut store, "nix_wasm_init_v1")? else {
-            return Err(wrong_type("nix_wasm_init_v1"));
+        let func = |store: &mut Store<CallState>, name: &str| match export(store, name)? {
+            Extern::Func(func) => Ok(func),
+            _ => Err(wrong_type(name)),
         };
-        let init = init
-            .typed::<(), ()>(&store)
-            .map_err(|_| wrong_type("nix_wasm_init_v1"))?;
-        init.call(&mut store, ()).map_err(call_error)?;
 
-        let Extern::Func(entry) = export(&mut store, function)? else {
-            return Err(wrong_type(function));
+        let Extern::Memory(memory) = export(store, "memory")? else {
+            return Err(wrong_type("memory"));
         };
-        let ty = entry.ty(&store);
-        if !matches!(ty.params().collect::<Vec<_>>().as_slice(), [ValType::I32]) {
+        store.data_mut().set_memory(memory);
+
+        // Any results of the initialiser are ignored, as the evaluator
+        // ignores them.
+        let init_name = "nix_wasm_init_v1";
+        let init = func(store, init_name)?;
+        if init.ty(&*store).params().len() != 0 {
+            return Err(wrong_type(init_name));
+        }
+        store.data_mut().function = init_name.to_string();
+        run_func(store, init, &[])?;
+
+        let entry = func(store, function)?;
+        if !matches!(
+            entry.ty(&*store).params().collect::<Vec<_>>().as_slice(),
+            [ValType::I32]
+        ) {
             return Err(wrong_type(function));
         }
-        let mut results = vec![Val::I32(0); ty.results().len()];
-        entry
-            .call(&mut store, &[Val::I32(1)], &mut results)
-            .map_err(call_error)?;
+        store.data_mut().function = function.to_string();
+        let results = run_func(store, entry, &[Val::I32(1)])?;
         let id = match results.as_slice() {
             [Val::I32(id)] => *id as u32,
             [_] => {
@@ -222,16 +329,13 @@ impl Plugin {
                 )));
             }
         };
-        let value = store
-            .data_mut()
-            .forced(id)
-            .map_err(|e| match e.downcast::<AbiError>() {
-                Ok(abi) => CallError::Host(abi.0),
-                Err(other) => CallError::Trap(format!("{other:#}")),
-            })?;
-        Ok(CallOutcome {
-            value,
-            warnings: std::mem::take(&mut store.data_mut().warnings),
-        })
+        store.data_mut().forced(id).map_err(call_error)
     }
+}
+
+fn run_func(store: &mut Store<CallState>, func: Func, args: &[Val]) -> Result<Vec<Val>, CallError> {
+    let mut results = vec![Val::I32(0); func.ty(&*store).results().len()];
+    func.call(&mut *store, args, &mut results)
+        .map_err(call_error)?;
+    Ok(results)
 }

@@ -1,16 +1,35 @@
 //! A model of Nix values for building plugin arguments and reading
 //! results.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, ThreadId};
 
 use crate::HostError;
+
+/// How deeply lists, attribute sets and applications may nest.
+///
+/// Forcing a chain of applications, converting a value and dropping it
+/// recurse once per level, so a guest that nests without bound could
+/// overflow the host's stack, which aborts the process. The host traps
+/// when a plugin builds values nested deeper than this, and
+/// [`NixValue::to_json`] and [`crate::to_nix_expr`] refuse deeper values.
+/// 200 levels stay well within a 2 MiB thread stack even in debug builds.
+/// The real evaluator has no such limit; no realistic data nests this
+/// deep, and a plugin building a long chain of `make_app` thunks should
+/// use `call_function` as it goes instead.
+pub const MAX_DEPTH: usize = 200;
 
 /// The body of a host-side function.
 type FunctionBody = dyn Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync;
 
 /// A host-side function, callable from a plugin through `call_function`
-/// or `make_app`. It receives all arguments of the call at once.
+/// or `make_app`.
+///
+/// Nix functions are curried; this model hands the body all arguments of
+/// one call at once (`call_function(f, [a, b])` runs `body(&[a, b])`).
+/// An error string plays the role of a Nix `throw`.
 #[derive(Clone)]
 pub struct NixFunction {
     name: String,
@@ -18,7 +37,7 @@ pub struct NixFunction {
 }
 
 impl NixFunction {
-    /// A named function.
+    /// A function named `name` (the name only appears in messages).
     pub fn new(
         name: impl Into<String>,
         body: impl Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync + 'static,
@@ -29,12 +48,12 @@ impl NixFunction {
         }
     }
 
-    /// The function's name, for messages.
+    /// The function's name.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// Applies the function.
+    /// Applies the function to `args`; the result may still be a thunk.
     pub fn call(&self, args: &[NixValue]) -> Result<NixValue, String> {
         (self.body)(args)
     }
@@ -46,19 +65,87 @@ impl fmt::Debug for NixFunction {
     }
 }
 
-/// A value that is computed only when a plugin forces it, like a Nix
-/// thunk; forcing may fail (as `throw` does in Nix).
+type ThunkBody = dyn Fn() -> Result<NixValue, String> + Send + Sync;
+
+enum ThunkState {
+    Unevaluated,
+    Evaluating(ThreadId),
+    Evaluated(NixValue),
+}
+
+struct ThunkCell {
+    body: Box<ThunkBody>,
+    state: Mutex<ThunkState>,
+}
+
+/// A value computed only when something forces it, like a Nix thunk.
+///
+/// Clones share the thunk: it is evaluated at most once, and later forcing
+/// returns the same value, as Nix updates a thunk in place. A failed
+/// evaluation is not remembered (Nix re-evaluates a thunk that threw), and
+/// a thunk that needs its own value fails with Nix's "infinite recursion
+/// encountered".
 #[derive(Clone)]
-pub struct Thunk(Arc<dyn Fn() -> Result<NixValue, String> + Send + Sync>);
+pub struct Thunk(Arc<ThunkCell>);
+
+/// Puts a thunk back to unevaluated if its evaluation fails or panics.
+struct Reset<'a>(Option<&'a Thunk>);
+
+impl Drop for Reset<'_> {
+    fn drop(&mut self) {
+        if let Some(thunk) = self.0 {
+            let mut state = thunk.lock();
+            if matches!(*state, ThunkState::Evaluating(id) if id == thread::current().id()) {
+                *state = ThunkState::Unevaluated;
+            }
+        }
+    }
+}
 
 impl Thunk {
-    /// A thunk that computes its value with `body`.
+    /// A thunk whose value `body` computes.
     pub fn new(body: impl Fn() -> Result<NixValue, String> + Send + Sync + 'static) -> Self {
-        Self(Arc::new(body))
+        Self(Arc::new(ThunkCell {
+            body: Box::new(body),
+            state: Mutex::new(ThunkState::Unevaluated),
+        }))
     }
 
-    fn evaluate(&self) -> Result<NixValue, String> {
-        (self.0)()
+    fn lock(&self) -> MutexGuard<'_, ThunkState> {
+        self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Evaluates the thunk to weak head normal form (once).
+    pub fn force(&self) -> Result<NixValue, String> {
+        let me = thread::current().id();
+        let owner = {
+            let mut state = self.lock();
+            match &*state {
+                ThunkState::Evaluated(value) => return Ok(value.clone()),
+                ThunkState::Evaluating(id) if *id == me => {
+                    return Err("infinite recursion encountered".into());
+                }
+                // Another thread is evaluating it: evaluate it here too
+                // rather than wait; the body is pure.
+                ThunkState::Evaluating(_) => false,
+                ThunkState::Unevaluated => {
+                    *state = ThunkState::Evaluating(me);
+                    true
+                }
+            }
+        };
+        let mut reset = Reset(owner.then_some(self));
+        let value = (self.0.body)()?.force()?;
+        if owner {
+            *self.lock() = ThunkState::Evaluated(value.clone());
+            reset.0 = None;
+        }
+        Ok(value)
+    }
+
+    /// The address shared by all clones of this thunk.
+    pub(crate) fn address(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<()>() as usize
     }
 }
 
@@ -69,6 +156,9 @@ impl fmt::Debug for Thunk {
 }
 
 /// A Nix value.
+///
+/// Lists, attribute sets and thunks are shared on clone (as Nix shares
+/// values); strings are copied.
 #[derive(Debug, Clone)]
 pub enum NixValue {
     /// A 64-bit integer.
@@ -77,15 +167,16 @@ pub enum NixValue {
     Float(f64),
     /// A Boolean.
     Bool(bool),
-    /// A string (without context).
+    /// A string, without string context (the ABI has no way to pass
+    /// context).
     String(String),
-    /// A path, as absolute path text.
+    /// A path, as canonical absolute path text (e.g. `/nix/store/x`).
     Path(String),
     /// `null`.
     Null,
-    /// A list.
+    /// A list; its elements may be thunks.
     List(Arc<Vec<NixValue>>),
-    /// An attribute set.
+    /// An attribute set; its values may be thunks.
     Attrs(Arc<Attrs>),
     /// A function.
     Function(NixFunction),
@@ -113,27 +204,54 @@ impl NixValue {
         )?)))
     }
 
-    /// A value that fails with `message` when forced (Nix's `throw`).
+    /// A host-side function value (see [`NixFunction`]).
+    pub fn function(
+        name: impl Into<String>,
+        body: impl Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync + 'static,
+    ) -> Self {
+        NixValue::Function(NixFunction::new(name, body))
+    }
+
+    /// A value that fails with `message` when forced, like Nix's
+    /// `throw message`.
     pub fn throw(message: impl Into<String>) -> Self {
         let message = message.into();
         NixValue::Thunk(Thunk::new(move || Err(message.clone())))
     }
 
-    /// A lazily computed value.
+    /// A value computed by `body` when first forced.
     pub fn lazy(body: impl Fn() -> Result<NixValue, String> + Send + Sync + 'static) -> Self {
         NixValue::Thunk(Thunk::new(body))
     }
 
-    /// Evaluates thunks until the value is in weak head normal form.
+    /// The value in weak head normal form: thunks are evaluated, nested
+    /// values are left alone.
     pub fn force(&self) -> Result<NixValue, String> {
-        let mut value = self.clone();
-        while let NixValue::Thunk(thunk) = &value {
-            value = thunk.evaluate()?;
-        }
-        Ok(value)
+        Ok(self.whnf()?.into_owned())
     }
 
-    /// The type name with an article, as Nix's error messages show it.
+    /// Like [`NixValue::force`], without copying a value that is not a
+    /// thunk.
+    pub(crate) fn whnf(&self) -> Result<Cow<'_, NixValue>, String> {
+        match self {
+            NixValue::Thunk(thunk) => thunk.force().map(Cow::Owned),
+            value => Ok(Cow::Borrowed(value)),
+        }
+    }
+
+    /// The address shared by clones of a list, set or thunk, which
+    /// identifies it while it is alive.
+    pub(crate) fn address(&self) -> Option<usize> {
+        match self {
+            NixValue::List(items) => Some(Arc::as_ptr(items).cast::<()>() as usize),
+            NixValue::Attrs(attrs) => Some(Arc::as_ptr(attrs).cast::<()>() as usize),
+            NixValue::Thunk(thunk) => Some(thunk.address()),
+            _ => None,
+        }
+    }
+
+    /// The type with an article, as Nix's messages name it ("an integer",
+    /// "a set", "null", …).
     pub fn describe(&self) -> &'static str {
         match self {
             NixValue::Int(_) => "an integer",
@@ -149,8 +267,8 @@ impl NixValue {
         }
     }
 
-    /// Converts JSON: objects become attribute sets, integers `Int`, other
-    /// numbers `Float`.
+    /// Converts JSON as `builtins.fromJSON` does: objects become attribute
+    /// sets, arrays lists, integers that fit `Int`, other numbers `Float`.
     pub fn from_json(json: &serde_json::Value) -> Self {
         match json {
             serde_json::Value::Null => NixValue::Null,
@@ -163,7 +281,8 @@ impl NixValue {
             serde_json::Value::Array(items) => {
                 NixValue::list(items.iter().map(NixValue::from_json).collect())
             }
-            serde_json::Value::Object(map) => NixValue::Attrs(Arc::new(Attrs::from_sorted_unique(
+            // JSON object keys are unique, so no duplicate can arise.
+            serde_json::Value::Object(map) => NixValue::Attrs(Arc::new(Attrs::from_unique(
                 map.iter()
                     .map(|(k, v)| (k.clone(), NixValue::from_json(v)))
                     .collect(),
@@ -171,59 +290,76 @@ impl NixValue {
         }
     }
 
-    /// Converts to JSON, forcing every thunk; functions and non-finite
-    /// floats have no JSON form. Attribute names come out sorted.
+    /// Converts to JSON as `builtins.toJSON` does, forcing every thunk:
+    /// paths become their text, attribute names come out sorted. Functions,
+    /// NaN and infinities have no JSON form, and a thunk that fails gives
+    /// its message.
     pub fn to_json(&self) -> Result<serde_json::Value, HostError> {
-        Ok(match self.force().map_err(HostError::Evaluation)? {
-            NixValue::Int(i) => i.into(),
-            NixValue::Float(x) => serde_json::Number::from_f64(x)
+        self.to_json_at(0)
+    }
+
+    fn to_json_at(&self, depth: usize) -> Result<serde_json::Value, HostError> {
+        if depth > MAX_DEPTH {
+            return Err(HostError::TooDeep);
+        }
+        Ok(match &*self.whnf().map_err(HostError::Evaluation)? {
+            NixValue::Int(i) => (*i).into(),
+            NixValue::Float(x) => serde_json::Number::from_f64(*x)
                 .map(serde_json::Value::Number)
                 .ok_or_else(|| HostError::NotRepresentable(format!("the float {x}")))?,
-            NixValue::Bool(b) => b.into(),
-            NixValue::String(s) | NixValue::Path(s) => s.into(),
+            NixValue::Bool(b) => (*b).into(),
+            NixValue::String(s) | NixValue::Path(s) => s.as_str().into(),
             NixValue::Null => serde_json::Value::Null,
             NixValue::List(items) => serde_json::Value::Array(
                 items
                     .iter()
-                    .map(NixValue::to_json)
+                    .map(|item| item.to_json_at(depth + 1))
                     .collect::<Result<_, _>>()?,
             ),
-            NixValue::Attrs(attrs) => {
-                let mut map = serde_json::Map::new();
-                for (name, value) in attrs.iter() {
-                    map.insert(name.clone(), value.to_json()?);
-                }
-                serde_json::Value::Object(map)
-            }
+            NixValue::Attrs(attrs) => serde_json::Value::Object(
+                attrs
+                    .iter()
+                    .map(|(name, value)| Ok((name.clone(), value.to_json_at(depth + 1)?)))
+                    .collect::<Result<_, HostError>>()?,
+            ),
             NixValue::Function(f) => {
                 return Err(HostError::NotRepresentable(format!(
                     "the function {}",
                     f.name()
                 )));
             }
-            NixValue::Thunk(_) => unreachable!("force() evaluates thunks"),
+            NixValue::Thunk(_) => unreachable!("whnf() evaluates thunks"),
         })
+    }
+
+    /// This value as a Nix expression; see [`crate::to_nix_expr`].
+    pub fn to_nix_expr(&self) -> Result<String, HostError> {
+        crate::nix_expr::to_nix_expr(self)
     }
 }
 
-/// 64-bit FNV-1a: a stable, non-lexicographic order for attribute names.
+/// 64-bit FNV-1a of the name: the key of this host's attribute order.
 fn scramble(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
-/// An attribute set. Iteration follows a deliberate scramble (FNV-1a of the
-/// name), neither lexicographic nor insertion order: the real evaluator
-/// reports attributes in symbol-table order, so plugins must not depend on
-/// any order, and this host makes one that does fail.
+/// An attribute set.
+///
+/// Iteration (and so `copy_attrset` and `copy_attrname` indices) follows a
+/// deliberate scramble: names sorted by their 64-bit FNV-1a hash, then by
+/// name. That is neither lexicographic nor insertion order. The real
+/// evaluator reports attributes in symbol-table order, which depends on
+/// everything evaluated before, so a plugin must not rely on any order;
+/// here one that does fails in tests instead of in production.
 #[derive(Debug, Clone, Default)]
 pub struct Attrs {
     entries: Vec<(u64, String, NixValue)>,
 }
 
 impl Attrs {
-    fn from_sorted_unique(entries: Vec<(String, NixValue)>) -> Self {
+    fn from_unique(entries: Vec<(String, NixValue)>) -> Self {
         let mut entries: Vec<(u64, String, NixValue)> = entries
             .into_iter()
             .map(|(name, value)| (scramble(&name), name, value))
@@ -232,9 +368,9 @@ impl Attrs {
         Self { entries }
     }
 
-    /// Builds a set; a repeated name is an error.
+    /// A set of these attributes; a repeated name is an error.
     pub fn from_entries(entries: Vec<(String, NixValue)>) -> Result<Self, HostError> {
-        let attrs = Self::from_sorted_unique(entries);
+        let attrs = Self::from_unique(entries);
         for pair in attrs.entries.windows(2) {
             if pair[0].1 == pair[1].1 {
                 return Err(HostError::DuplicateAttribute(pair[0].1.clone()));
@@ -253,7 +389,7 @@ impl Attrs {
         self.entries.is_empty()
     }
 
-    /// The attributes in this host's (scrambled) order.
+    /// The attributes in this host's scrambled order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &NixValue)> {
         self.entries.iter().map(|(_, name, value)| (name, value))
     }
@@ -265,7 +401,7 @@ impl Attrs {
             .map(|(_, name, value)| (name, value))
     }
 
-    /// Looks an attribute up by name.
+    /// The value of attribute `name`, not forced.
     pub fn get(&self, name: &str) -> Option<&NixValue> {
         let key = (scramble(name), name);
         self.entries
@@ -275,24 +411,54 @@ impl Attrs {
     }
 }
 
+/// A host-side function value; shorthand for [`NixValue::function`].
+pub fn function(
+    name: &str,
+    body: impl Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync + 'static,
+) -> NixValue {
+    NixValue::function(name, body)
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    fn nested(depth: usize) -> NixValue {
+        (0..depth).fold(NixValue::Null, |inner, _| NixValue::list(vec![inner]))
+    }
 
     #[test]
     fn json_round_trip() {
-        let json: serde_json::Value =
-            serde_json::from_str(r#"{"b": [1, 2.5, true, null, "x"], "a": {"c": "d"}, "e": -7}"#)
-                .unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            r#"{"b": [1, 2.5, true, null, "x", -0.5, 1e300], "a": {"c": "d", "": []}, "e": -7,
+                "big": 18446744073709551615, "u": "grüße ${x} \"q\" \\ \n"}"#,
+        )
+        .unwrap();
         let value = NixValue::from_json(&json);
-        assert_eq!(value.to_json().unwrap(), json);
-        match &value {
-            NixValue::Attrs(attrs) => {
-                assert!(matches!(attrs.get("e"), Some(NixValue::Int(-7))));
-                assert!(attrs.get("z").is_none());
-            }
-            other => panic!("{other:?}"),
-        }
+        let NixValue::Attrs(attrs) = &value else {
+            panic!("{value:?}")
+        };
+        assert!(matches!(attrs.get("e"), Some(NixValue::Int(-7))));
+        assert!(
+            matches!(attrs.get("big"), Some(NixValue::Float(x)) if *x == 18446744073709551615.0)
+        );
+        assert!(attrs.get("z").is_none());
+        let back = value.to_json().unwrap();
+        assert_eq!(back["b"], json["b"]);
+        assert_eq!(back["a"], json["a"]);
+        assert_eq!(back["u"], json["u"]);
+        assert_eq!(NixValue::from_json(&back).to_json().unwrap(), back);
+    }
+
+    #[test]
+    fn paths_become_strings_in_json() {
+        let value = NixValue::list(vec![NixValue::Path("/nix/store/x".into())]);
+        assert_eq!(
+            value.to_json().unwrap(),
+            serde_json::json!(["/nix/store/x"])
+        );
     }
 
     #[test]
@@ -305,34 +471,93 @@ mod tests {
         let sorted: Vec<&String> = names.iter().collect();
         assert_ne!(order, sorted);
         assert_eq!(attrs.len(), 26);
-        for name in &names {
+        for (i, name) in names.iter().enumerate() {
             assert!(attrs.get(name).is_some(), "{name}");
+            assert!(attrs.at(i).is_some());
         }
+        assert!(attrs.at(26).is_none());
     }
 
     #[test]
     fn duplicates_are_refused() {
         let err = NixValue::attrs([("a", NixValue::Null), ("a", NixValue::Int(1))]).unwrap_err();
-        assert!(err.to_string().contains("\"a\""), "{err}");
+        assert_eq!(err.to_string(), "the attribute \"a\" is set twice");
     }
 
     #[test]
-    fn thunks_force_and_fail() {
-        assert!(matches!(
-            NixValue::lazy(|| Ok(NixValue::Int(3))).force(),
-            Ok(NixValue::Int(3))
-        ));
-        assert_eq!(NixValue::throw("boom").force().unwrap_err(), "boom");
+    fn thunks_force_once_and_fail_without_memo() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = {
+            let runs = Arc::clone(&runs);
+            NixValue::lazy(move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok(NixValue::Int(3))
+            })
+        };
+        let shared = counted.clone();
+        assert!(matches!(counted.force(), Ok(NixValue::Int(3))));
+        assert!(matches!(shared.force(), Ok(NixValue::Int(3))));
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "clones share the thunk");
+
+        let failures = Arc::new(AtomicUsize::new(0));
+        let failing = {
+            let failures = Arc::clone(&failures);
+            NixValue::lazy(move || {
+                failures.fetch_add(1, Ordering::SeqCst);
+                Err("boom".into())
+            })
+        };
+        assert_eq!(failing.force().unwrap_err(), "boom");
+        assert_eq!(failing.force().unwrap_err(), "boom");
+        assert_eq!(failures.load(Ordering::SeqCst), 2, "failures are retried");
+
+        assert_eq!(NixValue::throw("deep").force().unwrap_err(), "deep");
         let err = NixValue::list(vec![NixValue::throw("deep")])
             .to_json()
             .unwrap_err();
-        assert!(err.to_string().contains("deep"));
+        assert_eq!(err.to_string(), "deep");
+    }
+
+    #[test]
+    fn a_thunk_that_needs_itself_is_infinite_recursion() {
+        let slot: Arc<Mutex<Option<NixValue>>> = Arc::new(Mutex::new(None));
+        let this = {
+            let slot = Arc::clone(&slot);
+            NixValue::lazy(move || {
+                let me = slot.lock().unwrap().clone().unwrap();
+                me.force()
+            })
+        };
+        *slot.lock().unwrap() = Some(this.clone());
+        assert_eq!(this.force().unwrap_err(), "infinite recursion encountered");
+        *slot.lock().unwrap() = None;
+    }
+
+    #[test]
+    fn thunks_returning_thunks_are_forced_through() {
+        let inner = NixValue::lazy(|| Ok(NixValue::Bool(true)));
+        let outer = NixValue::lazy(move || Ok(inner.clone()));
+        assert!(matches!(outer.force(), Ok(NixValue::Bool(true))));
     }
 
     #[test]
     fn functions_have_no_json() {
-        let f = NixValue::Function(NixFunction::new("id", |args| Ok(args[0].clone())));
-        assert!(f.to_json().is_err());
+        let f = function("id", |args| Ok(args[0].clone()));
+        assert_eq!(
+            f.to_json().unwrap_err().to_string(),
+            "the function id cannot be represented"
+        );
         assert!(matches!(f.force(), Ok(NixValue::Function(_))));
+        assert!(NixValue::Float(f64::NAN).to_json().is_err());
+        assert!(NixValue::Float(f64::INFINITY).to_json().is_err());
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_refused_not_a_stack_overflow() {
+        assert!(nested(MAX_DEPTH).to_json().is_ok());
+        assert_eq!(
+            nested(MAX_DEPTH + 1).to_json().unwrap_err(),
+            HostError::TooDeep
+        );
     }
 }

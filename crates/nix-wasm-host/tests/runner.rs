@@ -1,32 +1,34 @@
 //! The `nix-wasm-run` binary end to end.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::temp_dir;
 
 fn probe() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/wat/probe.wat")
 }
 
-fn run(args: &[&str], stdin: Option<&str>) -> Output {
+fn run_on(module: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_nix-wasm-run"));
-    command.arg(probe()).args(args);
-    match stdin {
-        Some(text) => {
-            use std::io::Write;
-            command.stdin(std::process::Stdio::piped());
-            command.stdout(std::process::Stdio::piped());
-            command.stderr(std::process::Stdio::piped());
-            let mut child = command.spawn().unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
-            child.wait_with_output().unwrap()
-        }
-        None => command.output().unwrap(),
-    }
+    command
+        .arg(module)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    run_on(&probe(), args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -44,12 +46,29 @@ fn json_output() {
         None,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(value, serde_json::json!({"a": "x", "b": [1, 2.5]}));
+    assert_eq!(
+        text(&out.stdout),
+        "{\n  \"a\": \"x\",\n  \"b\": [\n    1,\n    2.5\n  ]\n}\n"
+    );
 }
 
 #[test]
-fn nix_output_escapes_strings() {
+fn arguments_from_a_file_or_stdin() {
+    let dir = temp_dir("runner-arg");
+    let file = dir.join("arg.json");
+    std::fs::write(&file, "41").unwrap();
+    let out = run(
+        &["int_plus_one", "--arg-json", file.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(text(&out.stdout), "42\n", "{}", text(&out.stderr));
+    let out = run(&["int_plus_one", "--arg-json", "-"], Some("-8"));
+    assert_eq!(text(&out.stdout), "-7\n", "{}", text(&out.stderr));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn nix_output() {
     let out = run(
         &["string_roundtrip", "--output", "nix", "--arg-json", "-"],
         Some(r#""quote \" dollar ${x} newline \n""#),
@@ -58,6 +77,22 @@ fn nix_output_escapes_strings() {
     assert_eq!(
         text(&out.stdout),
         "\"quote \\\" dollar \\${x} newline \\n\"\n"
+    );
+    let out = run(
+        &[
+            "attrs_roundtrip",
+            "--output",
+            "nix",
+            "--arg-expr",
+            r#"{"in": [1, -2.5], "a b": null}"#,
+        ],
+        None,
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "{ \"a b\" = null; \"in\" = [ 1 (-2.5) ]; }\n",
+        "{}",
+        text(&out.stderr)
     );
 }
 
@@ -75,6 +110,12 @@ fn warnings_go_to_stderr_like_nix() {
         text(&out.stderr),
         "warning: 'probe.wat' function 'warn_twice': a\nwarning: 'probe.wat' function 'warn_twice': b\n"
     );
+    let out = run(&["warn_then_panic"], None);
+    assert_eq!(
+        text(&out.stderr),
+        "warning: 'probe.wat' function 'warn_then_panic': a\nerror: Wasm panic: boom\n",
+        "warnings of a failed call come first, as Nix prints them as they happen"
+    );
 }
 
 #[test]
@@ -85,6 +126,28 @@ fn failures_in_nix_mode_become_a_throw() {
         "the throw is the result, evaluated by Nix"
     );
     assert_eq!(text(&out.stdout), "builtins.throw \"Wasm panic: boom\"\n");
+
+    let dir = temp_dir("runner-bad");
+    let bad = dir.join("bad.wat");
+    std::fs::write(&bad, "(module (func (export \"f\") (i32.add)))").unwrap();
+    let out = run_on(&bad, &["f", "--output", "nix"], None);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("builtins.throw \"cannot compile Wasm module 'bad.wat': "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.trim_end().contains('\n'),
+        "newlines are escaped: {stdout}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+
+    let out = run(
+        &["identity", "--output", "nix", "--arg-expr", "{not json"],
+        None,
+    );
+    assert!(text(&out.stdout).starts_with("builtins.throw \"the argument is not JSON"));
 }
 
 #[test]
@@ -92,7 +155,57 @@ fn failures_in_json_mode_exit_1() {
     let out = run(&["panic"], None);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr), "error: Wasm panic: boom\n");
+    assert!(out.stdout.is_empty());
     let bad_arg = run(&["identity", "--arg-expr", "{not json"], None);
     assert_eq!(bad_arg.status.code(), Some(1));
     assert!(text(&bad_arg.stderr).contains("the argument is not JSON"));
+    let missing = run_on(Path::new("/nonexistent/plugin.wasm"), &["f"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).starts_with("error: cannot read Wasm module"));
+    let function = run(&["identity", "--arg-expr", "1", "--output", "json"], None);
+    assert_eq!(text(&function.stdout), "1\n");
+}
+
+#[test]
+fn any_plugin_works_not_only_the_probe() {
+    let dir = temp_dir("runner-fib");
+    let fib = dir.join("fib.wat");
+    std::fs::write(
+        &fib,
+        r#"(module
+  (import "env" "get_int" (func $get_int (param i32) (result i64)))
+  (import "env" "make_int" (func $make_int (param i64) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "nix_wasm_init_v1"))
+  (func $fib (param $n i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+      (then (local.get $n))
+      (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                     (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+  (func (export "fib") (param $arg i32) (result i32)
+    (call $make_int (call $fib (call $get_int (local.get $arg))))))"#,
+    )
+    .unwrap();
+    let out = run_on(&fib, &["fib", "--arg-expr", "20", "--output", "nix"], None);
+    assert_eq!(text(&out.stdout), "6765\n", "{}", text(&out.stderr));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn help_explains_the_throw_convention() {
+    let out = Command::new(env!("CARGO_BIN_EXE_nix-wasm-run"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for needle in [
+        "builtins.throw",
+        "builtins.exec",
+        "--arg-json",
+        "--arg-expr",
+        "--output",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
 }

@@ -5,38 +5,48 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use nix_wasm_host::{Host, NixValue, nix_expr, to_nix_expr};
+use nix_wasm_host::{Host, NixValue, Warning, nix_expr};
 
-/// Calls FUNCTION of the builtins.wasm plugin MODULE, as
-/// `builtins.wasm { path = MODULE; function = FUNCTION; } ARGUMENT` would,
-/// and prints the result.
+/// Calls FUNCTION of the builtins.wasm plugin MODULE and prints the result.
 ///
-/// With `--output nix` a failed call prints `builtins.throw "<message>"`
-/// and exits 0: a Nix caller (e.g. through `builtins.exec`) then fails
-/// evaluation with the plugin's message, as builtins.wasm would.
+/// This does what `builtins.wasm { path = MODULE; function = FUNCTION; }
+/// ARGUMENT` does in a Nix with the `wasm-builtin` feature, for any
+/// non-WASI plugin, on the nix-wasm-host reference host (stricter bounds
+/// checks, scrambled attribute order, memory and fuel limits). The argument
+/// is JSON, converted as `builtins.fromJSON` would; without one it is null.
+///
+/// Warnings the plugin makes go to stderr as Nix prints them:
+/// `warning: '<module file>' function '<function>': <message>`.
+///
+/// Errors: with `--output json` (the default) a failed call prints
+/// `error: <message>` on stderr and exits 1. With `--output nix` it prints
+/// the Nix expression `builtins.throw "<message>"` on stdout and exits 0:
+/// a Nix that evaluates the output (the `builtins.exec` shim for Nix 2.8,
+/// or import-from-derivation) then fails evaluation with the plugin's
+/// message, as `builtins.wasm` would.
 #[derive(Debug, Parser)]
 #[command(name = "nix-wasm-run", version)]
 struct Cli {
-    /// The plugin (.wasm, or .wat text).
+    /// The plugin: a .wasm module, or a .wat text module.
     module: PathBuf,
-    /// The exported entry point to call.
+    /// The exported entry point to call, an `(i32) -> i32` function.
     function: String,
-    /// Read the argument as JSON from this file (`-` for stdin).
-    #[arg(long, conflicts_with = "arg_expr")]
+    /// Read the argument as JSON from FILE (`-` reads stdin).
+    #[arg(long, value_name = "FILE|-", conflicts_with = "arg_expr")]
     arg_json: Option<PathBuf>,
-    /// The argument as JSON text.
-    #[arg(long)]
+    /// The argument as JSON text, e.g. `--arg-expr '{"n": 10}'`.
+    #[arg(long, value_name = "JSON")]
     arg_expr: Option<String>,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Output::Json)]
     output: Output,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Output {
     /// Pretty JSON (attribute names sorted).
     Json,
-    /// A Nix expression.
+    /// A Nix expression (attribute names sorted).
     Nix,
 }
 
@@ -59,51 +69,56 @@ fn argument(cli: &Cli) -> Result<NixValue, String> {
     Ok(NixValue::from_json(&json))
 }
 
-fn run(cli: &Cli) -> Result<(String, Vec<String>), String> {
-    let argument = argument(cli)?;
-    let host = Host::new().map_err(|e| e.to_string())?;
-    let plugin = host.plugin(&cli.module).map_err(|e| e.to_string())?;
-    let outcome = plugin
-        .call(&cli.function, &argument)
-        .map_err(|e| e.to_string())?;
-    let text = match cli.output {
-        Output::Json => outcome
-            .value
-            .to_json()
-            .map(|json| serde_json::to_string_pretty(&json).expect("JSON values serialise")),
-        Output::Nix => to_nix_expr(&outcome.value),
-    }
-    .map_err(|e| e.to_string())?;
-    Ok((text, outcome.warnings))
+/// Runs the call; returns the printed result or the error message, and the
+/// module's name with its warnings.
+fn run(cli: &Cli) -> (Result<String, String>, String, Vec<Warning>) {
+    let fallback_name = cli
+        .module
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| cli.module.display().to_string());
+    let loaded = argument(cli).and_then(|argument| {
+        let host = Host::new().map_err(|e| e.to_string())?;
+        let plugin = host.plugin(&cli.module).map_err(|e| e.to_string())?;
+        Ok((plugin, argument))
+    });
+    let (plugin, argument) = match loaded {
+        Ok(loaded) => loaded,
+        Err(message) => return (Err(message), fallback_name, Vec::new()),
+    };
+    let report = plugin.call_report(&cli.function, &argument);
+    let printed = report.result.map_err(|e| e.to_string()).and_then(|value| {
+        match cli.output {
+            Output::Json => value.to_json().map(|json| {
+                serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
+            }),
+            Output::Nix => value.to_nix_expr(),
+        }
+        .map_err(|e| e.to_string())
+    });
+    (printed, plugin.name().to_string(), report.warnings)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let module_name = cli
-        .module
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    match run(&cli) {
-        Ok((text, warnings)) => {
-            for warning in warnings {
-                eprintln!(
-                    "warning: '{module_name}' function '{}': {warning}",
-                    cli.function
-                );
-            }
+    let (printed, module, warnings) = run(&cli);
+    for Warning { function, message } in warnings {
+        eprintln!("warning: '{module}' function '{function}': {message}");
+    }
+    match printed {
+        Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
         }
-        Err(message) => match cli.output {
-            Output::Nix => {
-                println!("builtins.throw {}", nix_expr::quote(&message));
-                ExitCode::SUCCESS
-            }
-            Output::Json => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        },
+        Err(message) if cli.output == Output::Nix => {
+            // A NUL byte would end the Nix source early.
+            let message = message.replace('\0', "␀");
+            println!("builtins.throw {}", nix_expr::quote(&message));
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1,6 +1,7 @@
 ;; A builtins.wasm probe plugin: one entry point per ABI behaviour the host
-;; tests check. Memory map: 0x100 names, 0x1000 byte buffer, 0x20000 id and
-;; attribute records, 0x40000 make_attrset records, 0x60000 attribute names.
+;; tests check. Memory map: 0x100 names and texts, 0x200 small id arrays,
+;; 0x1000 byte buffer, 0x20000 id and attribute records, 0x40000
+;; make_attrset records, 0x60000 attribute names.
 (module
   (import "env" "panic" (func $panic (param i32 i32)))
   (import "env" "warn" (func $warn (param i32 i32)))
@@ -28,9 +29,11 @@
 
   (memory (export "memory") 8)
   (global $calls (mut i32) (i32.const 0))
-  (data (i32.const 0x100) "fxboomab")
+  (data (i32.const 0x100) "fxboomabn")
   (data (i32.const 0x300) "child/../x")
   (data (i32.const 0x310) "/etc/hosts")
+  (data (i32.const 0x400) "\ff\fe")
+  (data (i32.const 0x410) "a\00b")
 
   (func (export "nix_wasm_init_v1"))
 
@@ -208,6 +211,152 @@
   (func (export "spin") (param $v i32) (result i32)
     (loop $forever (br $forever))
     (unreachable))
+
+
+  ;; The first value a call makes gets id 2: the argument is 1.
+  (func (export "first_new_id") (param $v i32) (result i32)
+    (call $make_int (i64.extend_i32_u (call $make_null))))
+
+  (func (export "int_roundtrip") (param $v i32) (result i32)
+    (call $make_int (call $get_int (local.get $v))))
+
+  (func (export "make_bool_2") (param $v i32) (result i32)
+    (call $make_bool (i32.const 2)))
+
+  ;; [count, whether the too-small buffer stayed untouched]
+  (func $count_and_marker (param $count i32) (result i32)
+    (i32.store (i32.const 0x200) (call $make_int (i64.extend_i32_u (local.get $count))))
+    (i32.store (i32.const 0x204)
+      (call $make_bool (i32.eq (i32.load (i32.const 0x20000)) (i32.const 0xAAAAAAAA))))
+    (call $make_list (i32.const 0x200) (i32.const 2)))
+
+  (func (export "list_len_small") (param $v i32) (result i32)
+    (i32.store (i32.const 0x20000) (i32.const 0xAAAAAAAA))
+    (call $count_and_marker (call $copy_list (local.get $v) (i32.const 0x20000) (i32.const 1))))
+
+  (func (export "attrs_len_small") (param $v i32) (result i32)
+    (i32.store (i32.const 0x20000) (i32.const 0xAAAAAAAA))
+    (call $count_and_marker (call $copy_attrset (local.get $v) (i32.const 0x20000) (i32.const 1))))
+
+  (func (export "read_small") (param $v i32) (result i32)
+    (i32.store (i32.const 0x20000) (i32.const 0xAAAAAAAA))
+    (call $count_and_marker (call $read_file (local.get $v) (i32.const 0x20000) (i32.const 1))))
+
+  ;; Copies the list's element ids (forcing no element) and returns the count.
+  (func (export "list_len") (param $v i32) (result i32)
+    (local $n i32)
+    (local.set $n (call $copy_list (local.get $v) (i32.const 0x20000) (i32.const 0)))
+    (drop (call $copy_list (local.get $v) (i32.const 0x20000) (local.get $n)))
+    (call $make_int (i64.extend_i32_u (local.get $n))))
+
+  ;; [v] and { x = v; }, neither forcing v.
+  (func (export "wrap") (param $v i32) (result i32)
+    (i32.store (i32.const 0x200) (local.get $v))
+    (i32.store (i32.const 0x40000) (i32.const 0x101))
+    (i32.store (i32.const 0x40004) (i32.const 1))
+    (i32.store (i32.const 0x40008) (local.get $v))
+    (i32.store (i32.const 0x204) (call $make_attrset (i32.const 0x40000) (i32.const 1)))
+    (i32.store (i32.const 0x208) (call $make_list (i32.const 0x200) (i32.const 1)))
+    (call $make_list (i32.const 0x204) (i32.const 2)))
+
+  ;; make_app with no arguments returns the function id unchecked.
+  (func (export "app_bogus_unused") (param $v i32) (result i32)
+    (drop (call $make_app (i32.const 999) (i32.const 0x200) (i32.const 0)))
+    (call $make_null))
+
+  ;; a = f x, forced; then the same thunk under another id (through a
+  ;; list), forced again and returned.
+  (func (export "force_twice") (param $v i32) (result i32)
+    (local $a i32)
+    (i32.store (i32.const 0x200) (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (local.set $a (call $make_app
+      (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)) (i32.const 0x200) (i32.const 1)))
+    (drop (call $get_type (local.get $a)))
+    (i32.store (i32.const 0x200) (local.get $a))
+    (drop (call $copy_list
+      (call $make_list (i32.const 0x200) (i32.const 1)) (i32.const 0x204) (i32.const 1)))
+    (drop (call $get_int (i32.load (i32.const 0x204))))
+    (i32.load (i32.const 0x204)))
+
+  (func (export "panic_without_host") (param $v i32) (result i32)
+    (unreachable))
+
+  ;; f x x
+  (func (export "call_f2") (param $v i32) (result i32)
+    (i32.store (i32.const 0x200) (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (i32.store (i32.const 0x204) (i32.load (i32.const 0x200)))
+    (call $call_function
+      (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)) (i32.const 0x200) (i32.const 2)))
+
+  (func (export "warn_then_panic") (param $v i32) (result i32)
+    (call $warn (i32.const 0x106) (i32.const 1))
+    (call $panic (i32.const 0x102) (i32.const 4))
+    (unreachable))
+
+  (func (export "bad_utf8") (param $v i32) (result i32)
+    (call $make_string (i32.const 0x400) (i32.const 2)))
+
+  (func (export "path_nul") (param $v i32) (result i32)
+    (call $make_path (local.get $v) (i32.const 0x410) (i32.const 3)))
+
+  ;; v = [v] forever.
+  (func (export "nest_forever") (param $v i32) (result i32)
+    (loop $again
+      (i32.store (i32.const 0x200) (local.get $v))
+      (local.set $v (call $make_list (i32.const 0x200) (i32.const 1)))
+      (br $again))
+    (unreachable))
+
+  ;; v = f v forever, through the host.
+  (func (export "call_nest_forever") (param $v i32) (result i32)
+    (local $f i32) (local $x i32)
+    (local.set $f (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)))
+    (local.set $x (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (loop $again
+      (i32.store (i32.const 0x200) (local.get $x))
+      (local.set $x (call $call_function (local.get $f) (i32.const 0x200) (i32.const 1)))
+      (br $again))
+    (unreachable))
+
+  ;; v = f v forever, lazily.
+  (func (export "app_nest_forever") (param $v i32) (result i32)
+    (local $f i32) (local $x i32)
+    (local.set $f (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)))
+    (local.set $x (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (loop $again
+      (i32.store (i32.const 0x200) (local.get $x))
+      (local.set $x (call $make_app (local.get $f) (i32.const 0x200) (i32.const 1)))
+      (br $again))
+    (unreachable))
+
+  (func (export "values_forever") (param $v i32) (result i32)
+    (loop $again
+      (drop (call $make_null))
+      (br $again))
+    (unreachable))
+
+  ;; memory.grow by v pages; the old size in pages, or -1.
+  (func (export "grow") (param $v i32) (result i32)
+    (call $make_int (i64.extend_i32_s
+      (memory.grow (i32.wrap_i64 (call $get_int (local.get $v)))))))
+
+  (func (export "float_roundtrip") (param $v i32) (result i32)
+    (call $make_float (call $get_float (local.get $v))))
+
+
+  ;; x = f x, n times, lazily; returned, so forced.
+  (func (export "app_chain") (param $v i32) (result i32)
+    (local $f i32) (local $x i32) (local $n i32) (local $i i32)
+    (local.set $f (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)))
+    (local.set $x (call $get_attr (local.get $v) (i32.const 0x101) (i32.const 1)))
+    (local.set $n (i32.wrap_i64 (call $get_int
+      (call $get_attr (local.get $v) (i32.const 0x108) (i32.const 1)))))
+    (loop $again
+      (i32.store (i32.const 0x200) (local.get $x))
+      (local.set $x (call $make_app (local.get $f) (i32.const 0x200) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $x))
 
   (func (export "wrong_result") (param $v i32) (result i64) (i64.const 1))
   (func (export "two_params") (param i32 i32) (result i32) (i32.const 1))

@@ -1,0 +1,306 @@
+//! What a module must export and may import, how it is instantiated, and
+//! what the evaluator's instance pool would refuse.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::{IMPORTS, call, failure, probe};
+use nix_wasm_host::{CallError, Host, HostError, Limits, NixValue, Plugin, Warning};
+
+fn compile(name: &str, wat: &str) -> Result<Plugin, HostError> {
+    Host::new().unwrap().compile(name, wat.as_bytes())
+}
+
+fn module(name: &str, wat: &str) -> Plugin {
+    compile(name, wat).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn missing_exports_use_the_evaluators_messages() {
+    assert_eq!(
+        failure(&probe(), "nonexistent", NixValue::Null).to_string(),
+        "Wasm module 'probe.wat' does not export 'nonexistent'"
+    );
+    let no_init = module(
+        "no-init.wat",
+        r#"(module (memory (export "memory") 1) (func (export "f") (param i32) (result i32) (local.get 0)))"#,
+    );
+    assert_eq!(
+        failure(&no_init, "f", NixValue::Null),
+        CallError::MissingExport {
+            module: "no-init.wat".into(),
+            export: "nix_wasm_init_v1".into()
+        }
+    );
+    let no_memory = module(
+        "no-memory.wat",
+        r#"(module (func (export "nix_wasm_init_v1")) (func (export "f") (param i32) (result i32) (local.get 0)))"#,
+    );
+    assert_eq!(
+        failure(&no_memory, "f", NixValue::Null).to_string(),
+        "Wasm module 'no-memory.wat' does not export 'memory'"
+    );
+}
+
+#[test]
+fn exports_of_the_wrong_kind_or_signature_are_refused() {
+    let wrong = |export: &str| {
+        format!("export '{export}' of Wasm module 'sig.wat' does not have the right type")
+    };
+    let memory_is_a_global = module(
+        "sig.wat",
+        r#"(module (global (export "memory") i32 (i32.const 0)) (func (export "nix_wasm_init_v1"))
+             (func (export "f") (param i32) (result i32) (local.get 0)))"#,
+    );
+    assert_eq!(
+        failure(&memory_is_a_global, "f", NixValue::Null).to_string(),
+        wrong("memory")
+    );
+
+    let init_takes_a_parameter = module(
+        "sig.wat",
+        r#"(module (memory (export "memory") 1) (func (export "nix_wasm_init_v1") (param i32))
+             (func (export "f") (param i32) (result i32) (local.get 0)))"#,
+    );
+    assert_eq!(
+        failure(&init_takes_a_parameter, "f", NixValue::Null).to_string(),
+        wrong("nix_wasm_init_v1")
+    );
+
+    let entry_is_memory = module(
+        "sig.wat",
+        r#"(module (memory (export "memory") 1) (func (export "nix_wasm_init_v1")))"#,
+    );
+    assert_eq!(
+        failure(&entry_is_memory, "memory", NixValue::Null).to_string(),
+        wrong("memory")
+    );
+
+    let p = probe();
+    assert_eq!(
+        failure(&p, "two_params", NixValue::Null).to_string(),
+        "export 'two_params' of Wasm module 'probe.wat' does not have the right type"
+    );
+}
+
+#[test]
+fn entry_points_must_return_one_i32() {
+    assert_eq!(
+        failure(&probe(), "wrong_result", NixValue::Null).to_string(),
+        "Wasm function 'wrong_result' from 'probe.wat' did not return an i32 value"
+    );
+    let p = module(
+        "results.wat",
+        r#"(module (memory (export "memory") 1) (func (export "nix_wasm_init_v1"))
+             (func (export "none") (param i32))
+             (func (export "two") (param i32) (result i32 i32) (local.get 0) (local.get 0)))"#,
+    );
+    for f in ["none", "two"] {
+        assert_eq!(
+            failure(&p, f, NixValue::Null),
+            CallError::BadResult(format!(
+                "Wasm function '{f}' from 'results.wat' did not return exactly one value"
+            ))
+        );
+    }
+}
+
+#[test]
+fn the_initialiser_runs_first_and_its_results_are_ignored() {
+    let p = module(
+        "init.wat",
+        &format!(
+            r#"(module {IMPORTS}
+  (memory (export "memory") 1)
+  (data (i32.const 0) "hello")
+  (global $ready (mut i32) (i32.const 0))
+  (func (export "nix_wasm_init_v1") (result i32)
+    (call $warn (i32.const 0) (i32.const 5))
+    (global.set $ready (i32.const 1))
+    (i32.const 7))
+  (func (export "f") (param i32) (result i32)
+    (call $make_bool (global.get $ready))))"#
+        ),
+    );
+    let report = p.call_report("f", &NixValue::Null);
+    assert_eq!(report.result.unwrap().to_json().unwrap(), true);
+    assert_eq!(
+        report.warnings,
+        [Warning {
+            function: "nix_wasm_init_v1".into(),
+            message: "hello".into()
+        }]
+    );
+}
+
+#[test]
+fn host_functions_cannot_run_from_a_start_function() {
+    let p = module(
+        "start.wat",
+        &format!(
+            r#"(module {IMPORTS}
+  (memory (export "memory") 1)
+  (func $start (drop (call $make_null)))
+  (start $start)
+  (func (export "nix_wasm_init_v1"))
+  (func (export "f") (param i32) (result i32) (local.get 0)))"#
+        ),
+    );
+    let err = failure(&p, "f", NixValue::Null);
+    assert!(matches!(err, CallError::Host(_)), "{err:?}");
+    assert!(err.to_string().contains("start function"), "{err}");
+}
+
+#[test]
+fn a_start_function_that_traps_fails_instantiation() {
+    let p = module(
+        "trap.wat",
+        r#"(module (memory (export "memory") 1) (func $start unreachable) (start $start)
+             (func (export "nix_wasm_init_v1")) (func (export "f") (param i32) (result i32) (local.get 0)))"#,
+    );
+    let err = failure(&p, "f", NixValue::Null);
+    assert!(matches!(err, CallError::Instantiate { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot instantiate Wasm module 'trap.wat'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_memory_over_the_limit_cannot_be_instantiated() {
+    let host = Host::with_limits(Limits {
+        max_memory: 1 << 20,
+        ..Limits::default()
+    })
+    .unwrap();
+    let p = host
+        .compile(
+            "big.wat",
+            br#"(module (memory (export "memory") 17) (func (export "nix_wasm_init_v1"))
+                  (func (export "f") (param i32) (result i32) (local.get 0)))"#,
+        )
+        .unwrap();
+    let err = failure(&p, "f", NixValue::Null);
+    assert!(matches!(err, CallError::Instantiate { .. }), "{err:?}");
+}
+
+#[test]
+fn imports_must_be_the_evaluators() {
+    let unknown = compile(
+        "unknown.wat",
+        r#"(module (import "env" "make_magic" (func (result i32))))"#,
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(unknown, HostError::Link { .. }), "{unknown}");
+    assert!(
+        unknown
+            .to_string()
+            .starts_with("cannot link Wasm module 'unknown.wat': "),
+        "{unknown}"
+    );
+    assert!(unknown.to_string().contains("make_magic"), "{unknown}");
+
+    let wrong_type = compile(
+        "wrong-type.wat",
+        r#"(module (import "env" "get_int" (func (param i32) (result i32))))"#,
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(wrong_type, HostError::Link { .. }), "{wrong_type}");
+    assert!(wrong_type.to_string().contains("get_int"), "{wrong_type}");
+
+    let wasi_only = compile(
+        "return.wat",
+        r#"(module (import "env" "return_to_nix" (func (param i32))))"#,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(wasi_only, HostError::Link { .. }),
+        "return_to_nix is WASI-only: {wasi_only}"
+    );
+
+    let all = compile("all.wat", &format!("(module {IMPORTS})"));
+    assert!(all.is_ok(), "every import with the evaluator's types links");
+}
+
+#[test]
+fn wasi_modules_are_refused() {
+    let wasi = compile(
+        "wasi.wat",
+        r#"(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))))"#,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(wasi, HostError::Wasi("wasi.wat".into()));
+    assert!(
+        wasi.to_string()
+            .starts_with("WASI modules are not supported by this host"),
+        "{wasi}"
+    );
+}
+
+#[test]
+fn what_the_evaluators_instance_pool_refuses_is_refused() {
+    for (wat, what) in [
+        (r#"(module (memory 1) (memory 1))"#, "2 memories"),
+        (
+            r#"(module (table 1 funcref) (table 1 funcref))"#,
+            "2 tables",
+        ),
+        (r#"(module (table 20001 funcref))"#, "20001 elements"),
+    ] {
+        let err = compile("pool.wat", wat).err().unwrap();
+        assert!(matches!(err, HostError::Unsupported { .. }), "{err}");
+        assert!(err.to_string().contains(what), "{err}");
+    }
+    assert!(compile("pool.wat", r#"(module (memory 1) (table 20000 funcref))"#).is_ok());
+}
+
+#[test]
+fn invalid_modules_do_not_compile() {
+    let garbage = compile("garbage.wasm", "\0asm garbage").err().unwrap();
+    assert!(matches!(garbage, HostError::Compile { .. }), "{garbage}");
+    let bad_wat = compile("bad.wat", "(module (func (export \"f\") (i32.add)))")
+        .err()
+        .unwrap();
+    assert!(matches!(bad_wat, HostError::Compile { .. }), "{bad_wat}");
+}
+
+#[test]
+fn plugins_from_files_are_cached_by_path() {
+    let host = Host::new().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wat/probe.wat");
+    let a = host.plugin(&path).unwrap();
+    let b = host.plugin(&path).unwrap();
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(a.name(), "probe.wat");
+    assert_eq!(call(&a, "identity", NixValue::Int(1)), 1);
+    let missing = host.plugin(Path::new("/nonexistent/x.wasm")).err().unwrap();
+    assert!(matches!(missing, HostError::Read { .. }), "{missing}");
+}
+
+#[test]
+fn one_plugin_serves_calls_from_many_threads() {
+    let p = Arc::new(probe());
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let p = Arc::clone(&p);
+            std::thread::spawn(move || {
+                for n in 0..20 {
+                    assert_eq!(
+                        call(&p, "int_plus_one", NixValue::Int(i * 100 + n)),
+                        i * 100 + n + 1
+                    );
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
