@@ -74,9 +74,11 @@ fn per_call(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("wasm", &name), &argument, |b, arg| {
             b.iter(|| black_box(plugin.call("plan", arg).unwrap()))
         });
-        group.bench_with_input(BenchmarkId::new("native", &name), &declaration, |b, decl| {
-            b.iter(|| black_box(native_plan(decl)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("native", &name),
+            &declaration,
+            |b, decl| b.iter(|| black_box(native_plan(decl))),
+        );
     }
     group.finish();
 }

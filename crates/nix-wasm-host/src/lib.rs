@@ -56,7 +56,7 @@
 //! - Strings, paths and attribute names from the guest must be UTF-8, and
 //!   `make_attrset` refuses a repeated name; the evaluator takes any bytes
 //!   and does not check for duplicates.
-//! - Every call has limits ([`Limits`]: memory, fuel, number of values)
+//! - Every call has limits ([`Limits`]: memory, time, number of values)
 //!   and values may nest at most [`MAX_DEPTH`] levels; the evaluator has
 //!   no limit, so an endless loop hangs it.
 //! - WASI modules (those importing `wasi_snapshot_preview1`) are refused.
@@ -75,7 +75,7 @@ mod plugin;
 pub mod value;
 
 pub use nix_expr::to_nix_expr;
-pub use plugin::{CallOutcome, CallReport, Host, Limits, Plugin, Warning};
+pub use plugin::{CallOutcome, CallReport, EPOCH_TICK, Host, Limits, Plugin, Warning};
 pub use value::{Attrs, MAX_DEPTH, NixFunction, NixValue, Thunk, function};
 
 /// Why a plugin could not be loaded, or a value converted.

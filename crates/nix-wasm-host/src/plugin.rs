@@ -2,21 +2,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use wasmtime::{
-    Config, Engine, Extern, Func, InstancePre, Linker, Module, Store, StoreLimitsBuilder, Trap,
-    Val, ValType,
+    Config, Engine, Extern, Func, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    PoolingAllocationConfig, Store, StoreLimitsBuilder, Trap, Val, ValType,
 };
 
 use crate::abi::{self, CallState, Refusal};
 use crate::value::NixValue;
 use crate::{CallError, HostError};
-
-/// The evaluator's wasmtime instance pool (its defaults, which Nix does not
-/// change) allows one memory and one table of at most this many elements
-/// per module.
-const POOL_TABLE_ELEMENTS: u64 = 20_000;
 
 /// Resource limits for each call.
 ///
@@ -29,24 +26,57 @@ pub struct Limits {
     /// beyond it returns -1, a module that starts bigger cannot be
     /// instantiated.
     pub max_memory: usize,
-    /// WebAssembly fuel per call (roughly one unit per instruction), or
-    /// `None` for no limit. Fuel is deterministic (an endless loop fails
-    /// the same way on any machine) and costs a few percent per call.
-    pub fuel: Option<u64>,
+    /// How long one call may run, or `None` for no limit. Enforced by
+    /// wasmtime's epoch interruption (a cheap check at function entries and
+    /// loop back-edges), to a resolution of [`EPOCH_TICK`].
+    pub timeout: Option<Duration>,
     /// How many values one call may make (each `make_*`, `get_attr`,
     /// `copy_list` element, … is one).
     pub max_values: usize,
 }
 
 impl Default for Limits {
-    /// 256 MiB of memory, 10^10 fuel (a tight endless loop uses it up in
-    /// about 6 seconds on a current x86-64 core), 2^24 values.
+    /// 256 MiB of memory, 60 seconds, 2^24 values.
     fn default() -> Self {
         Self {
             max_memory: 256 << 20,
-            fuel: Some(10_000_000_000),
+            timeout: Some(Duration::from_secs(60)),
             max_values: 1 << 24,
         }
+    }
+}
+
+/// How often the engine's epoch advances: the resolution of call timeouts.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Instances that can be alive at once per host (calls on several threads;
+/// each call has one).
+const POOLED_INSTANCES: u32 = 32;
+
+/// Advances an engine's epoch until dropped, so that calls running past
+/// their deadline trap.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: &Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        });
+        Self { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -59,6 +89,7 @@ pub struct Host {
     engine: Engine,
     limits: Limits,
     cache: Mutex<HashMap<PathBuf, Arc<Plugin>>>,
+    ticker: Option<Arc<EpochTicker>>,
 }
 
 impl Host {
@@ -70,13 +101,25 @@ impl Host {
     /// A host with the given limits.
     pub fn with_limits(limits: Limits) -> Result<Self, HostError> {
         let mut config = Config::new();
-        config.consume_fuel(limits.fuel.is_some());
+        config.epoch_interruption(limits.timeout.is_some());
         config.memory_init_cow(true);
+        // Like the evaluator, instances come from a pool: a fresh instance
+        // per call then costs microseconds.
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_core_instances(POOLED_INSTANCES)
+            .total_memories(POOLED_INSTANCES)
+            .total_tables(POOLED_INSTANCES)
+            .max_memory_size(limits.max_memory);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        let ticker = limits
+            .timeout
+            .map(|_| Arc::new(EpochTicker::start(&engine)));
         Ok(Self {
             engine,
             limits,
             cache: Mutex::new(HashMap::new()),
+            ticker,
         })
     }
 
@@ -113,9 +156,22 @@ impl Host {
     /// `name` is how messages refer to it. All the compile-time work
     /// happens here, so [`Plugin::call`] only instantiates and runs.
     pub fn compile(&self, name: &str, bytes: &[u8]) -> Result<Plugin, HostError> {
-        let module = Module::new(&self.engine, bytes).map_err(|e| HostError::Compile {
-            module: name.to_string(),
-            message: format!("{e:#}"),
+        // The pool keeps wasmtime's defaults, as the evaluator's does: one
+        // memory and one table of at most 20,000 elements per module.
+        // wasmtime checks a module against them when it compiles it.
+        let module = Module::new(&self.engine, bytes).map_err(|e| {
+            let message = format!("{e:#}");
+            if message.contains("pooling allocator") {
+                HostError::Unsupported {
+                    module: name.to_string(),
+                    message,
+                }
+            } else {
+                HostError::Compile {
+                    module: name.to_string(),
+                    message,
+                }
+            }
         })?;
         if module
             .imports()
@@ -123,7 +179,6 @@ impl Host {
         {
             return Err(HostError::Wasi(name.to_string()));
         }
-        check_pool_limits(name, &module)?;
         let mut linker = Linker::new(&self.engine);
         abi::link(&mut linker).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let pre = linker
@@ -137,38 +192,9 @@ impl Host {
             engine: self.engine.clone(),
             pre,
             limits: self.limits,
+            _ticker: self.ticker.clone(),
         })
     }
-}
-
-/// Refuses modules the evaluator's instance pool refuses when it compiles
-/// them (the evaluator's wasmtime validates modules against the pool).
-fn check_pool_limits(name: &str, module: &Module) -> Result<(), HostError> {
-    let unsupported = |message: String| HostError::Unsupported {
-        module: name.to_string(),
-        message,
-    };
-    let needs = module.resources_required();
-    if needs.num_memories > 1 {
-        return Err(unsupported(format!(
-            "it defines {} memories, and the evaluator's instance pool allows 1",
-            needs.num_memories
-        )));
-    }
-    if needs.num_tables > 1 {
-        return Err(unsupported(format!(
-            "it defines {} tables, and the evaluator's instance pool allows 1",
-            needs.num_tables
-        )));
-    }
-    if let Some(size) = needs.max_initial_table_size
-        && size > POOL_TABLE_ELEMENTS
-    {
-        return Err(unsupported(format!(
-            "its table has {size} elements, and the evaluator's instance pool allows {POOL_TABLE_ELEMENTS}"
-        )));
-    }
-    Ok(())
 }
 
 /// A message the plugin passed to `warn`.
@@ -208,6 +234,8 @@ pub struct Plugin {
     engine: Engine,
     pre: InstancePre<CallState>,
     limits: Limits,
+    /// Keeps the epoch advancing for as long as the plugin can be called.
+    _ticker: Option<Arc<EpochTicker>>,
 }
 
 fn call_error(error: wasmtime::Error) -> CallError {
@@ -215,8 +243,9 @@ fn call_error(error: wasmtime::Error) -> CallError {
         Some(Refusal::Panic(message)) => CallError::Panic(message.clone()),
         Some(Refusal::Abi(message)) => CallError::Host(message.clone()),
         Some(Refusal::Limit(message)) => CallError::Limit(message.clone()),
-        None if matches!(error.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) => CallError::Limit(
-            "the call ran out of fuel (an endless loop?); this host limits every call".into(),
+        None if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) => CallError::Limit(
+            "the call ran past its time limit (an endless loop?); this host limits every call"
+                .into(),
         ),
         None => CallError::Trap(format!("{error:#}")),
     }
@@ -257,10 +286,9 @@ impl Plugin {
     }
 
     fn run(&self, store: &mut Store<CallState>, function: &str) -> Result<NixValue, CallError> {
-        if let Some(fuel) = self.limits.fuel {
-            store
-                .set_fuel(fuel)
-                .map_err(|e| CallError::Trap(format!("{e:#}")))?;
+        if let Some(timeout) = self.limits.timeout {
+            let ticks = timeout.as_millis() / EPOCH_TICK.as_millis();
+            store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
         }
         let instance = self
             .pre

@@ -12,7 +12,7 @@ use nix_wasm_host::{Host, NixValue, Warning, nix_expr};
 /// This does what `builtins.wasm { path = MODULE; function = FUNCTION; }
 /// ARGUMENT` does in a Nix with the `wasm-builtin` feature, for any
 /// non-WASI plugin, on the nix-wasm-host reference host (stricter bounds
-/// checks, scrambled attribute order, memory and fuel limits). The argument
+/// checks, scrambled attribute order, memory and time limits). The argument
 /// is JSON, converted as `builtins.fromJSON` would; without one it is null.
 ///
 /// Warnings the plugin makes go to stderr as Nix prints them:
