@@ -1,0 +1,451 @@
+"""Real mail and DNS daemons configured from mailplan plans, on loopback.
+
+Every daemon runs from a private directory: the plan's absolute paths
+(`/var/lib/...`, `/run/...`) are moved under it, nothing else in the plan
+is changed. The settings a NixOS module adds around the plan (postfix's
+virtual mailbox tables and submission services, the dovecot and opendkim
+configuration) are produced the same way the modules produce them: the
+Nix renderers are evaluated with `nix-instantiate`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "target/release/mailplan"
+RUNNER = ROOT / "target/release/nix-wasm-run"
+WASM = ROOT / "nix/mailplan.wasm"
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+#: Where the sandboxes live (root-owned, not world-writable).
+SANDBOXES = Path("/var/lib/mailplan-daemon-tests")
+
+#: How long a test waits for a daemon or a delivery before failing.
+DEADLINE = 30.0
+
+
+def run(*argv, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Runs a command, failing with its output when `check` and it fails."""
+    result = subprocess.run(
+        [str(a) for a in argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(map(str, argv))} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def plan(declaration: Path) -> dict:
+    """The plan JSON, from the native CLI."""
+    return json.loads(run(CLI, "plan", "--json", declaration).stdout)
+
+
+def zone_fragment(declaration: Path) -> str:
+    """The record sheet as the CLI's zone-file fragment."""
+    return run(CLI, "dns", "--zone", declaration).stdout
+
+
+def secrets(declaration: Path) -> dict:
+    """The secrets entry the NixOS module reads, through the wasm plugin."""
+    return json.loads(run(RUNNER, WASM, "secrets", "--arg-json", declaration).stdout)
+
+
+def nix_render(function: str, plan_json: dict) -> str:
+    """`(import nix/lib/render.nix).<function> plan`, evaluated by Nix."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+        json.dump(plan_json, file)
+        file.flush()
+        expression = (
+            f"(import {ROOT}/nix/lib/render.nix).{function} "
+            f"(builtins.fromJSON (builtins.readFile {file.name}))"
+        )
+        result = run("nix-instantiate", "--eval", "--strict", "--json", "-E", expression)
+    return json.loads(result.stdout)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, what: str, deadline: float = DEADLINE):
+    """Polls `predicate` until it returns something truthy."""
+    end = time.monotonic() + deadline
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline:.0f}s waiting for {what}")
+        time.sleep(0.1)
+
+
+def wait_for_port(port: int, what: str):
+    def listening():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    wait_for(listening, f"{what} to listen on 127.0.0.1:{port}")
+
+
+class Sandbox:
+    """A private directory standing in for the VM's `/`."""
+
+    def __init__(self, name: str):
+        # Not under /tmp: opendkim refuses files below a world-writable
+        # directory.
+        SANDBOXES.mkdir(mode=0o755, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SANDBOXES))
+        os.chmod(self.root, 0o755)
+
+    def path(self, absolute: str) -> Path:
+        """Where the VM path `absolute` lives in the sandbox."""
+        return self.root / absolute.lstrip("/")
+
+    def relocate(self, value: str) -> str:
+        """Moves every absolute VM path in a setting under the sandbox."""
+        return re.sub(r"(?<![\w/])/(var|run|etc)/", lambda m: f"{self.root}/{m.group(1)}/", value)
+
+    def remove(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def self_signed_certificate(key: Path, chain: Path, hostname: str):
+    """The certificate ACME would have put under /var/lib/acme/<host>/."""
+    key.parent.mkdir(parents=True, exist_ok=True)
+    run(
+        "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", f"/CN={hostname}", "-addext", f"subjectAltName=DNS:{hostname}",
+        "-keyout", key, "-out", chain,
+    )
+
+
+# --- postfix -----------------------------------------------------------------
+
+#: nixpkgs' postfix module: `submissionOptions`' default, the submission
+#: services mailplan's module enables (enableSubmission, enableSubmissions).
+SUBMISSION_OPTIONS = {
+    "smtpd_tls_security_level": "encrypt",
+    "smtpd_sasl_auth_enable": "yes",
+    "smtpd_client_restrictions": "permit_sasl_authenticated,reject",
+    "milter_macro_daemon_name": "ORIGINATING",
+}
+
+#: The daemons of nixpkgs' default master.cf, unchrooted (the sandbox is
+#: not a chroot).
+MASTER_SERVICES = """\
+pickup     unix  n - n 60    1 pickup
+cleanup    unix  n - n -     0 cleanup
+qmgr       unix  n - n 300   1 qmgr
+tlsmgr     unix  - - n 1000? 1 tlsmgr
+rewrite    unix  - - n -     - trivial-rewrite
+bounce     unix  - - n -     0 bounce
+defer      unix  - - n -     0 bounce
+trace      unix  - - n -     0 bounce
+verify     unix  - - n -     1 verify
+flush      unix  n - n 1000? 0 flush
+proxymap   unix  - - n -     - proxymap
+proxywrite unix  - - n -     1 proxymap
+smtp       unix  - - n -     - smtp
+relay      unix  - - n -     - smtp
+showq      unix  n - n -     - showq
+error      unix  - - n -     - error
+retry      unix  - - n -     - error
+discard    unix  - - n -     - discard
+local      unix  - n n -     - local
+virtual    unix  - n n -     - virtual
+lmtp       unix  - - n -     - lmtp
+anvil      unix  - - n -     1 anvil
+scache     unix  - - n -     1 scache
+postlog    unix-dgram n - n - 1 postlogd
+"""
+
+
+def nixpkgs_main_cf(settings: dict) -> str:
+    """main.cf rendered the way nixpkgs renders `services.postfix.settings.main`
+    (lists as indented continuation lines)."""
+    lines = []
+    for name, value in settings.items():
+        if isinstance(value, list):
+            lines.append(f"{name} =" + "".join(f"\n  {item}" + ("," if i + 1 < len(value) else "")
+                                              for i, item in enumerate(value)))
+        elif isinstance(value, bool):
+            lines.append(f"{name} = {'yes' if value else 'no'}")
+        else:
+            lines.append(f"{name} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+class Postfix:
+    """A postfix instance from a plan: the plan's `postfix.main`, what the
+    NixOS module adds, and the sandbox's own directories and ports."""
+
+    def __init__(self, sandbox: Sandbox, plan_json: dict, smtp_port: int, submission_port: int):
+        self.sandbox = sandbox
+        self.plan = plan_json
+        self.config_dir = sandbox.path("/etc/postfix")
+        self.queue_dir = sandbox.path("/var/lib/postfix/queue")
+        self.data_dir = sandbox.path("/var/lib/postfix/data")
+        self.log = sandbox.path("/var/log/mail.log")
+        self.smtp_port = smtp_port
+        self.submission_port = submission_port
+        self.plan_settings = {
+            name: ([sandbox.relocate(v) for v in value] if isinstance(value, list) else sandbox.relocate(value))
+            for name, value in plan_json["postfix"]["main"].items()
+        }
+
+    def module_settings(self) -> dict:
+        """What mailplan's NixOS module merges over the plan's settings."""
+        tables = self.sandbox.path("/etc/mailplan")
+        tables.mkdir(parents=True, exist_ok=True)
+        (tables / "mailboxes").write_text(nix_render("mailboxTable", self.plan))
+        (tables / "aliases").write_text(nix_render("aliasTable", self.plan))
+        return {
+            "virtual_mailbox_domains": [self.plan["domain"]],
+            "virtual_mailbox_maps": [f"texthash:{tables / 'mailboxes'}"],
+            "virtual_alias_maps": [f"texthash:{tables / 'aliases'}"],
+            "virtual_transport": "lmtp:unix:private/dovecot-lmtp",
+        }
+
+    def environment_settings(self) -> dict:
+        """The sandbox: directories, loopback only, a log file, no DNS for
+        client names (loopback peers have none)."""
+        return {
+            "compatibility_level": "3.6",
+            "queue_directory": str(self.queue_dir),
+            "data_directory": str(self.data_dir),
+            "mail_owner": "postfix",
+            "setgid_group": "postdrop",
+            "maillog_file": str(self.log),
+            "maillog_file_prefixes": str(self.sandbox.root),
+            "inet_interfaces": "127.0.0.1",
+            "inet_protocols": "ipv4",
+            "smtpd_peername_lookup": "no",
+            "alias_maps": "",
+            "alias_database": "",
+        }
+
+    def write(self):
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        self.queue_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.data_dir, "postfix", "postfix")
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        settings = {**self.environment_settings(), **self.plan_settings, **self.module_settings()}
+        (self.config_dir / "main.cf").write_text(nixpkgs_main_cf(settings))
+        submission = "".join(f"  -o {k}={v}\n" for k, v in SUBMISSION_OPTIONS.items())
+        (self.config_dir / "master.cf").write_text(
+            f"{self.smtp_port} inet n - n - - smtpd\n"
+            f"{self.submission_port} inet n - n - - smtpd\n"
+            f"  -o syslog_name=postfix/submission\n{submission}"
+            + MASTER_SERVICES
+        )
+
+    def postfix(self, *args, check=True):
+        # postfix(1) reports to stderr only when it is a terminal; script(1)
+        # gives it one, so a failure's reason reaches the test output.
+        command = " ".join(shlex.quote(str(a)) for a in ("postfix", "-c", self.config_dir, *args))
+        return run("script", "-qec", command, "/dev/null", check=check)
+
+    def postconf(self, *args, check=True):
+        return run("postconf", "-c", self.config_dir, *args, check=check)
+
+    def start(self):
+        self.postfix("start")
+        wait_for_port(self.smtp_port, "postfix smtpd")
+
+    def stop(self):
+        self.postfix("stop", check=False)
+
+    def queue(self) -> list[dict]:
+        """The queue, one JSON object per message (`postqueue -j`)."""
+        out = run("postqueue", "-c", self.config_dir, "-j").stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def flush(self):
+        run("postqueue", "-c", self.config_dir, "-f")
+
+    def log_text(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+
+def sasl_map_line(relay_secret: dict, password: str | None = None) -> str:
+    """The SASL map line exactly as the NixOS module writes it
+    (`mapKey user:password`)."""
+    secret = password if password is not None else relay_secret["password"]
+    return f"{relay_secret['mapKey']} {relay_secret['user']}:{secret}\n"
+
+
+# --- opendkim ----------------------------------------------------------------
+
+
+class OpenDkim:
+    """opendkim as nixpkgs' module runs it, with mailplan's first-boot key
+    generation and the `MTA ORIGINATING` config file."""
+
+    def __init__(self, sandbox: Sandbox, plan_json: dict):
+        dkim = plan_json["dkim"]
+        self.sandbox = sandbox
+        self.domain = dkim["domain"]
+        self.selector = dkim["selector"]
+        self.key_directory = sandbox.path(dkim["keyDirectory"])
+        self.private_key = sandbox.path(dkim["privateKeyFile"])
+        self.public_record = sandbox.path(dkim["publicRecordFile"])
+        milter = plan_json["postfix"]["main"]["smtpd_milters"][0]
+        self.socket = sandbox.path(milter.removeprefix("unix:"))
+        self.config = sandbox.path("/etc/opendkim.conf")
+        self.process: subprocess.Popen | None = None
+
+    def generate_key(self):
+        """The module's preStart: opendkim-genkey, then the public record
+        copied to the plan's publicRecordFile."""
+        self.key_directory.mkdir(parents=True, exist_ok=True)
+        run("opendkim-genkey", "-D", self.key_directory, "-s", self.selector, "-d", self.domain)
+        shutil.copy(self.key_directory / f"{self.selector}.txt", self.public_record)
+
+    def public_key_record(self) -> str:
+        """The TXT value from the generated `<domain>.txt` (its quoted strings
+        joined, as a resolver returns them)."""
+        return "".join(re.findall(r'"([^"]*)"', self.public_record.read_text()))
+
+    def write_config(self):
+        self.config.parent.mkdir(parents=True, exist_ok=True)
+        # MTA ORIGINATING is mailplan's; UMask lets postfix (another user
+        # here, a group member on the VM) reach the socket.
+        self.config.write_text("MTA ORIGINATING\nUMask 000\n")
+
+    def argv(self) -> list:
+        """nixpkgs' ExecStart arguments."""
+        return [
+            "opendkim", "-f", "-l",
+            "-p", f"local:{self.socket}",
+            "-d", self.domain,
+            "-k", self.private_key,
+            "-s", self.selector,
+            "-x", self.config,
+        ]
+
+    def check(self) -> subprocess.CompletedProcess:
+        return run(*self.argv()[:2], *self.argv()[3:], "-n", check=False)
+
+    def start(self):
+        self.socket.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen([str(a) for a in self.argv()], stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: self.socket.exists() or self.process.poll() is not None, "opendkim's socket")
+        if self.process.poll() is not None:
+            raise AssertionError(f"opendkim exited {self.process.returncode}: {self.process.stderr.read()}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=DEADLINE)
+
+
+# --- dovecot -----------------------------------------------------------------
+
+
+class Dovecot:
+    """dovecot from the Nix-rendered `dovecot.conf`, with its paths moved
+    into the sandbox and NixOS' user name for dovecot mapped to Debian's."""
+
+    def __init__(self, sandbox: Sandbox, plan_json: dict, postfix_queue: Path, imaps_port: int):
+        self.sandbox = sandbox
+        self.plan = plan_json
+        self.config = sandbox.path("/etc/dovecot/dovecot.conf")
+        self.imaps_port = imaps_port
+        self.postfix_queue = postfix_queue
+        self.passwd = sandbox.path("/var/lib/mailplan/dovecot-passwd")
+
+    def rendered(self) -> str:
+        text = nix_render("dovecotConf", self.plan)
+        text = text.replace("/var/lib/postfix/queue/", f"{self.postfix_queue}/")
+        text = text.replace("/var/vmail", str(self.sandbox.path("/var/vmail")))
+        text = self.sandbox.relocate(text)
+        text = text.replace("dovecot2", "dovecot")
+        text = text.replace("port = 993", f"port = {self.imaps_port}")
+        # NixOS puts sendmail here; the sandbox has Debian's.
+        text = text.replace(f"{self.sandbox.root}/run/wrappers/bin/sendmail", "/usr/sbin/sendmail")
+        return text + "listen = 127.0.0.1\nlog_path = " + str(self.sandbox.path("/var/log/dovecot.log")) + "\n"
+
+    def write(self, mailboxes: list[dict]):
+        """dovecot.conf, and the passwd-file the module's credentials unit
+        writes at boot (`{SHA512-CRYPT}` from `openssl passwd -6`)."""
+        self.config.parent.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(self.rendered())
+        self.sandbox.path("/var/vmail").mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.sandbox.path("/var/vmail"), "vmail", "vmail")
+        self.passwd.parent.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for box in mailboxes:
+            hashed = run("openssl", "passwd", "-6", "-stdin", stdin=box["password"]).stdout.strip()
+            lines.append(f"{box['address']}:{{SHA512-CRYPT}}{hashed}\n")
+        self.passwd.write_text("".join(lines))
+        os.chmod(self.passwd, 0o640)
+        shutil.chown(self.passwd, "root", "dovecot")
+
+    def check(self) -> subprocess.CompletedProcess:
+        return run("doveconf", "-n", "-c", self.config, check=False)
+
+    def start(self):
+        self.sandbox.path("/run/dovecot2").mkdir(parents=True, exist_ok=True)
+        run("dovecot", "-c", self.config)
+        wait_for(lambda: (self.postfix_queue / "private/auth").exists(), "dovecot's auth socket")
+        wait_for_port(self.imaps_port, "dovecot imaps")
+
+    def stop(self):
+        run("dovecot", "-c", self.config, "stop", check=False)
+
+    def maildir_messages(self, address: str) -> list[Path]:
+        local, domain = address.split("@")
+        new = self.sandbox.path(f"/var/vmail/{domain}/{local}/Maildir/new")
+        return sorted(new.iterdir()) if new.exists() else []
+
+
+# --- DNS ---------------------------------------------------------------------
+
+
+def zone_file(domain: str, fragment: str, dkim_record: str | None) -> str:
+    """The CLI's fragment inside a complete zone (SOA, NS), with the DKIM
+    placeholder line replaced by the generated key when there is one."""
+    lines = []
+    for line in fragment.splitlines():
+        if line.startswith("; ") and "._domainkey." in line and " TXT " in line:
+            if dkim_record is not None:
+                name = line[2:].split()[0]
+                chunks = [dkim_record[i:i + 200] for i in range(0, len(dkim_record), 200)]
+                lines.append(f"{name} 3600 IN TXT ( " + " ".join(f'"{c}"' for c in chunks) + " )")
+            continue
+        lines.append(line)
+    head = (
+        f"$ORIGIN {domain}.\n$TTL 3600\n"
+        f"@ IN SOA ns1.invalid. hostmaster.{domain}. ( 1 7200 3600 1209600 3600 )\n"
+        "@ IN NS ns1.invalid.\n"
+        "@ IN NS ns2.invalid.\n"
+    )
+    return head + "\n".join(lines) + "\n"
+
+
+def zone_records(plan_json: dict) -> list[dict]:
+    """The plan's record sheet without the DKIM placeholder."""
+    return [r for r in plan_json["dnsRecords"] if r["source"] == "plan"]
