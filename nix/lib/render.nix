@@ -100,6 +100,19 @@ rec {
       "}"
     ];
 
+  # What the mail VM's postfix adds to the plan's main.cf: the site's
+  # mailboxes and aliases (texthash tables at the given paths), delivered
+  # to dovecot by LMTP.
+  postfixLocalDelivery =
+    plan:
+    { mailboxTable, aliasTable }:
+    {
+      virtual_mailbox_domains = [ plan.domain ];
+      virtual_mailbox_maps = [ "texthash:${mailboxTable}" ];
+      virtual_alias_maps = [ "texthash:${aliasTable}" ];
+      virtual_transport = "lmtp:unix:private/dovecot-lmtp";
+    };
+
   # The addresses postfix accepts for local delivery (virtual_mailbox_maps
   # as a texthash table): no secrets, safe for the store.
   mailboxTable = plan: concatLines (map (m: "${m.address} OK") plan.mailboxes);

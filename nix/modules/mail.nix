@@ -101,12 +101,12 @@ in
     # Postfix: the plan's main.cf, local delivery to dovecot, submission.
     services.postfix = {
       enable = true;
-      settings.main = plan.postfix.main // {
-        virtual_mailbox_domains = [ plan.domain ];
-        virtual_mailbox_maps = [ "texthash:${pkgs.writeText "mailplan-mailboxes" (render.mailboxTable plan)}" ];
-        virtual_alias_maps = [ "texthash:${pkgs.writeText "mailplan-aliases" (render.aliasTable plan)}" ];
-        virtual_transport = "lmtp:unix:private/dovecot-lmtp";
-      };
+      settings.main =
+        plan.postfix.main
+        // render.postfixLocalDelivery plan {
+          mailboxTable = pkgs.writeText "mailplan-mailboxes" (render.mailboxTable plan);
+          aliasTable = pkgs.writeText "mailplan-aliases" (render.aliasTable plan);
+        };
       enableSubmission = true;
       enableSubmissions = true;
       settings.master = lib.mkIf pmgDelivery {

@@ -28,7 +28,7 @@ WASM = ROOT / "nix/mailplan.wasm"
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 #: Where the sandboxes live (root-owned, not world-writable).
-SANDBOXES = Path("/var/lib/mailplan-daemon-tests")
+SANDBOXES = Path("/var/lib/mailplan-tests")
 
 #: How long a test waits for a daemon or a delivery before failing.
 DEADLINE = 30.0
@@ -66,15 +66,17 @@ def secrets(declaration: Path) -> dict:
     return json.loads(run(RUNNER, WASM, "secrets", "--arg-json", declaration).stdout)
 
 
-def nix_render(function: str, plan_json: dict) -> str:
-    """`(import nix/lib/render.nix).<function> plan`, evaluated by Nix."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
-        json.dump(plan_json, file)
-        file.flush()
-        expression = (
-            f"(import {ROOT}/nix/lib/render.nix).{function} "
-            f"(builtins.fromJSON (builtins.readFile {file.name}))"
-        )
+def nix_render(function: str, plan_json: dict, *arguments):
+    """`(import nix/lib/render.nix).<function> plan arguments...`, evaluated
+    by Nix; the arguments are JSON values."""
+    with tempfile.TemporaryDirectory() as directory:
+        values = [plan_json, *arguments]
+        files = []
+        for i, value in enumerate(values):
+            file = Path(directory) / f"{i}.json"
+            file.write_text(json.dumps(value))
+            files.append(f"(builtins.fromJSON (builtins.readFile {file}))")
+        expression = f"(import {ROOT}/nix/lib/render.nix).{function} " + " ".join(files)
         result = run("nix-instantiate", "--eval", "--strict", "--json", "-E", expression)
     return json.loads(result.stdout)
 
@@ -221,12 +223,11 @@ class Postfix:
         tables.mkdir(parents=True, exist_ok=True)
         (tables / "mailboxes").write_text(nix_render("mailboxTable", self.plan))
         (tables / "aliases").write_text(nix_render("aliasTable", self.plan))
-        return {
-            "virtual_mailbox_domains": [self.plan["domain"]],
-            "virtual_mailbox_maps": [f"texthash:{tables / 'mailboxes'}"],
-            "virtual_alias_maps": [f"texthash:{tables / 'aliases'}"],
-            "virtual_transport": "lmtp:unix:private/dovecot-lmtp",
-        }
+        return nix_render(
+            "postfixLocalDelivery",
+            self.plan,
+            {"mailboxTable": str(tables / "mailboxes"), "aliasTable": str(tables / "aliases")},
+        )
 
     def environment_settings(self) -> dict:
         """The sandbox: directories, loopback only, a log file, no DNS for
@@ -270,6 +271,9 @@ class Postfix:
 
     def postconf(self, *args, check=True):
         return run("postconf", "-c", self.config_dir, *args, check=check)
+
+    def postmap(self, *args, check=True):
+        return run("postmap", "-c", self.config_dir, *args, check=check)
 
     def start(self):
         self.postfix("start")
@@ -376,11 +380,10 @@ class Dovecot:
         self.imaps_port = imaps_port
         self.postfix_queue = postfix_queue
         self.passwd = sandbox.path("/var/lib/mailplan/dovecot-passwd")
+        self.process: subprocess.Popen | None = None
 
     def rendered(self) -> str:
         text = nix_render("dovecotConf", self.plan)
-        text = text.replace("/var/lib/postfix/queue/", f"{self.postfix_queue}/")
-        text = text.replace("/var/vmail", str(self.sandbox.path("/var/vmail")))
         text = self.sandbox.relocate(text)
         text = text.replace("dovecot2", "dovecot")
         text = text.replace("port = 993", f"port = {self.imaps_port}")
@@ -409,12 +412,21 @@ class Dovecot:
 
     def start(self):
         self.sandbox.path("/run/dovecot2").mkdir(parents=True, exist_ok=True)
-        run("dovecot", "-c", self.config)
-        wait_for(lambda: (self.postfix_queue / "private/auth").exists(), "dovecot's auth socket")
+        self.process = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(self.config)], stderr=subprocess.PIPE, text=True
+        )
+        wait_for(
+            lambda: (self.postfix_queue / "private/auth").exists() or self.process.poll() is not None,
+            "dovecot's auth socket",
+        )
+        if self.process.poll() is not None:
+            raise AssertionError(f"dovecot exited {self.process.returncode}: {self.process.stderr.read()}")
         wait_for_port(self.imaps_port, "dovecot imaps")
 
     def stop(self):
-        run("dovecot", "-c", self.config, "stop", check=False)
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=DEADLINE)
 
     def maildir_messages(self, address: str) -> list[Path]:
         local, domain = address.split("@")

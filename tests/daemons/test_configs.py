@@ -128,11 +128,13 @@ class ExampleConfigs(unittest.TestCase):
             # finds the credential.
             self.assertEqual(relay["mapKey"], plan["postfix"]["relayhost"])
             password = relay["password"] or "from-the-password-file"
+            postfix = h.Postfix(sandbox, plan, h.free_port(), h.free_port())
+            postfix.write()
             sasl_map = sandbox.path(plan["postfix"]["saslPasswordMap"])
             sasl_map.parent.mkdir(parents=True)
             sasl_map.write_text(h.sasl_map_line(relay, password))
-            h.run("postmap", f"hash:{sasl_map}")
-            answer = h.run("postmap", "-q", plan["postfix"]["relayhost"], f"hash:{sasl_map}").stdout
+            postfix.postmap(f"hash:{sasl_map}")
+            answer = postfix.postmap("-q", plan["postfix"]["relayhost"], f"hash:{sasl_map}").stdout
             self.assertEqual(answer.strip(), f"{relay['user']}:{password}")
             self.assertEqual(
                 plan["postfix"]["main"]["smtp_sasl_password_maps"],

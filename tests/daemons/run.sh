@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Real daemons against every example's plan, on loopback: postfix check and
+# postconf, postmap, opendkim -n, named-checkzone, pyspf, checkdmarc and
+# doveconf (test_configs.py); a postfix + opendkim + dovecot site relaying
+# through a SASL-over-STARTTLS smarthost, refusing open relay, delivering
+# by LMTP, signing with DKIM (test_mail_flow.py).
+#
+# Needs root (postfix's master and dovecot start as root and drop
+# privileges) and Debian's packages, which scripts/test.sh installs. Nothing
+# is skipped: a daemon that cannot start fails the run with its reason.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tests/daemons/run.sh: must run as root (postfix and dovecot start as root); use sudo" >&2
+  exit 1
+fi
+for command in postfix postconf postmap postqueue dovecot doveconf opendkim opendkim-genkey \
+  named-checkzone named-compilezone openssl script nix-instantiate; do
+  command -v "$command" >/dev/null || {
+    echo "tests/daemons/run.sh: $command not found: run scripts/test.sh, which installs it" >&2
+    exit 1
+  }
+done
+
+# The mail VM's vmail user (nix/lib/render.nix: paths.vmailUid).
+if ! getent group vmail >/dev/null; then groupadd --system --gid 5000 vmail; fi
+if ! getent passwd vmail >/dev/null; then
+  useradd --system --uid 5000 --gid vmail --home-dir /var/vmail --no-create-home \
+    --shell /usr/sbin/nologin vmail
+fi
+if [ "$(id -u vmail)" -ne 5000 ]; then
+  echo "tests/daemons/run.sh: user vmail exists with uid $(id -u vmail), the mail VM's is 5000" >&2
+  exit 1
+fi
+
+# Third-party checkers and the test smarthost, pinned, from PyPI.
+venv=$root/target/daemon-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/daemons/requirements.txt
+
+cargo build --quiet --release --locked -p nix-wasm-host -p mailplan-cli
+
+export NIX_CONFIG="experimental-features ="
+cd tests/daemons
+exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow
