@@ -26,13 +26,26 @@
             runner = self.packages.${pkgs.stdenv.hostPlatform.system}.nix-wasm-run;
           };
 
-      withDefaultCaller =
-        module:
-        { lib, pkgs, ... }:
-        {
-          imports = [ module ];
-          services.mailplan.wasmCall = lib.mkDefault (wasmCallFor pkgs);
-        };
+      # Imported by both VM modules; the key makes the module system take
+      # it once, so nixosModules.default defines the caller once.
+      defaultCaller = {
+        key = "mailplan#defaultCaller";
+        _file = ./flake.nix;
+        imports = [
+          (
+            { lib, pkgs, ... }:
+            {
+              services.mailplan.wasmCall = lib.mkDefault (wasmCallFor pkgs);
+            }
+          )
+        ];
+      };
+      withDefaultCaller = module: {
+        imports = [
+          module
+          defaultCaller
+        ];
+      };
 
       examples = builtins.filter (name: builtins.match ".*\\.json" name != null) (
         builtins.attrNames (builtins.readDir ./examples)
@@ -116,9 +129,14 @@
           mailplan = workspace;
           nix-wasm-run = workspace;
           default = workspace;
-          # The committed plugin: scripts/build-wasm.sh builds it reproducibly
-          # (pinned nightly, size pass); checks.wasm-committed verifies it.
+          # The committed plugin, as evaluation uses it. Its build needs a
+          # pinned nightly with -Zbuild-std, which nixpkgs does not carry:
+          # scripts/build-wasm.sh rebuilds it, and the repository's test
+          # command checks that the rebuild is byte-identical.
           mailplan-wasm = pkgs.runCommand "mailplan.wasm" { } "cp ${./nix/mailplan.wasm} $out";
+        }
+        # The example site's mail VM (`nix run .#mail-vm`), for its system.
+        // pkgs.lib.optionalAttrs (pkgs.stdenv.hostPlatform.system == "x86_64-linux") {
           mail-vm = self.nixosConfigurations.mail.config.system.build.vm;
         }
       );

@@ -100,6 +100,15 @@ rec {
       "}"
     ];
 
+  # opendkim.conf additions: sign what postfix's submission services
+  # accept (they set milter_macro_daemon_name = ORIGINATING), not only
+  # local mail; the socket is group-accessible so postfix (a member of the
+  # opendkim group) can reach it, while key files keep opendkim's umask.
+  opendkimConf = concatLines [
+    "MTA ORIGINATING"
+    "UMask 007"
+  ];
+
   # What the mail VM's postfix adds to the plan's main.cf: the site's
   # mailboxes and aliases (texthash tables at the given paths), delivered
   # to dovecot by LMTP.

@@ -13,10 +13,12 @@ let
   mailplanLib = import ../lib { inherit (cfg) wasmCall; };
   ddns = cfg.plan.ddns;
   secret = (mailplanLib.secrets cfg.customer).ddns;
-  dataDir = "/var/lib/ddns-updater";
-  configFile = "${dataDir}/config.json";
   template = pkgs.writeText "ddns-updater-config.json" (mailplanLib.render.ddnsConfigTemplate cfg.plan);
 
+  # nixpkgs runs ddns-updater as a DynamicUser; the config with the secret
+  # lives in its runtime directory (tmpfs, removed when it stops), written
+  # by the service itself before it starts.
+  configFile = "/run/ddns-updater/config.json";
   writeConfig = pkgs.writeShellScript "mailplan-ddns-config" ''
     set -euo pipefail
     umask 077
@@ -26,9 +28,8 @@ let
       else
         "secret=${lib.escapeShellArg secret.password}"
     }
-    ${pkgs.jq}/bin/jq --arg key ${lib.escapeShellArg ddns.secretKey} --arg secret "$secret" \
+    ${lib.getExe pkgs.jq} --arg key ${lib.escapeShellArg ddns.secretKey} --arg secret "$secret" \
       '.settings |= map(.[$key] = $secret)' ${template} > ${configFile}.new
-    chown ${config.services.ddns-updater.user}: ${configFile}.new
     mv ${configFile}.new ${configFile}
   '';
 in
@@ -37,32 +38,28 @@ in
 
   options.services.mailplan.ddns.enable = lib.mkEnableOption "the dyndns updater of a mailplan customer site (dns VM)";
 
-  config = lib.mkIf cfg.ddns.enable (lib.mkMerge [
-    {
-      warnings = lib.optional (!ddns.enabled) "mailplan (${cfg.plan.name}): no dyndns updater runs: ${ddns.reason}";
-    }
-    (lib.mkIf ddns.enabled {
-    services.ddns-updater = {
-      enable = true;
-      environmentalVariables = ddns.environment // {
-        DATADIR = dataDir;
-        CONFIG_FILEPATH = configFile;
-        # The web UI stays on the VM itself.
-        LISTENING_ADDRESS = "127.0.0.1:8000";
-      };
-    };
+  config = lib.mkIf cfg.ddns.enable (
+    lib.mkMerge [
+      {
+        warnings = lib.optional (!ddns.enabled) "mailplan (${cfg.plan.name}): no dyndns updater runs: ${ddns.reason}";
+      }
+      (lib.mkIf ddns.enabled {
+        services.ddns-updater = {
+          enable = true;
+          environment = ddns.environment // {
+            CONFIG_FILEPATH = configFile;
+            # The web UI stays on the VM itself.
+            LISTENING_ADDRESS = "127.0.0.1:8000";
+          };
+        };
 
-    systemd.services.mailplan-ddns-config = {
-      description = "mailplan: ddns-updater settings with the provider secret";
-      before = [ "ddns-updater.service" ];
-      requiredBy = [ "ddns-updater.service" ];
-      serviceConfig = {
-        Type = "oneshot";
-        RemainAfterExit = true;
-        ExecStart = writeConfig;
-        LoadCredential = lib.optional (secret.passwordFile != null) "ddns-secret:${secret.passwordFile}";
-      };
-    };
-    })
-  ]);
+        systemd.services.ddns-updater.serviceConfig = {
+          RuntimeDirectory = "ddns-updater";
+          RuntimeDirectoryMode = "0700";
+          ExecStartPre = [ writeConfig ];
+          LoadCredential = lib.optional (secret.passwordFile != null) "ddns-secret:${secret.passwordFile}";
+        };
+      })
+    ]
+  );
 }

@@ -23,6 +23,10 @@ let
   pmgDelivery = plan.inbound.deliveryPort != 25;
   http01 = plan.tls.mode == "http-01";
 
+  # The dovecot unit is `dovecot.service` since nixos-25.05 (with a
+  # `dovecot2.service` alias until 25.11).
+  dovecotUnit = "dovecot.service";
+
   openPorts = map (r: r.port) (lib.filter (r: r.source == null) plan.vmFirewall);
   restrictedPorts = lib.filter (r: r.source != null) plan.vmFirewall;
 
@@ -142,13 +146,18 @@ in
       wantedBy = [ "multi-user.target" ];
       before = [
         "postfix.service"
-        "dovecot2.service"
+        dovecotUnit
       ];
       requiredBy = [
         "postfix.service"
-        "dovecot2.service"
+        dovecotUnit
       ];
-      after = [ "systemd-tmpfiles-setup.service" ];
+      # postmap reads main.cf, which postfix-setup links anew at every start.
+      after = [
+        "systemd-tmpfiles-setup.service"
+        "postfix-setup.service"
+      ];
+      requires = [ "postfix-setup.service" ];
       serviceConfig = {
         Type = "oneshot";
         RemainAfterExit = true;
@@ -164,8 +173,10 @@ in
     # Dovecot: IMAPS and LMTP, configuration rendered by mailplan.
     services.dovecot2 = {
       enable = true;
-      # The rendered configuration is Dovecot 2.3 syntax.
-      package = lib.mkDefault pkgs.dovecot_2_3;
+      # The rendered configuration is Dovecot 2.3 syntax. nixos-25.11's
+      # module always runs pkgs.dovecot (2.3) and has no `package` option;
+      # releases whose default is 2.4 have the option again.
+      package = lib.mkIf (lib.versionAtLeast pkgs.dovecot.version "2.4") (lib.mkDefault pkgs.dovecot_2_3);
       enablePAM = false;
       enableDHE = false;
       configFile = pkgs.writeText "dovecot.conf" (render.dovecotConf plan);
@@ -186,9 +197,7 @@ in
       selector = plan.dkim.selector;
       domains = "csl:${plan.domain}";
       keyPath = plan.dkim.keyDirectory;
-      # Sign what postfix's submission services accept (they set
-      # milter_macro_daemon_name = ORIGINATING), not only local mail.
-      configFile = pkgs.writeText "opendkim.conf" "MTA ORIGINATING\n";
+      configFile = pkgs.writeText "opendkim.conf" render.opendkimConf;
     };
     systemd.services.opendkim = {
       preStart = lib.mkBefore ''
@@ -200,9 +209,8 @@ in
           cat ${plan.dkim.publicRecordFile}
         fi
       '';
-      # postfix connects to the milter socket through the opendkim group.
-      serviceConfig.UMask = lib.mkForce "0007";
     };
+    # postfix connects to the milter socket through the opendkim group.
     users.users.postfix.extraGroups = [ config.services.opendkim.group ];
 
     # Roundcube on nginx, with the identity fix from the guide.
@@ -234,12 +242,46 @@ in
           sslCertificateKey = plan.tls.keyFile;
         }
     );
+    # Until the dns VM has synced the dns-01 certificate, a self-signed
+    # placeholder lets postfix, dovecot and nginx start (instead of failing
+    # the whole switch); the sync replaces it and reloads them.
+    systemd.services.mailplan-placeholder-certificate = lib.mkIf (!http01) {
+      description = "mailplan: placeholder certificate until the real one is synced";
+      wantedBy = [ "multi-user.target" ];
+      before = [
+        "postfix.service"
+        dovecotUnit
+        "nginx.service"
+      ];
+      requiredBy = [
+        "postfix.service"
+        dovecotUnit
+      ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+      };
+      script = ''
+        if [ -s ${plan.tls.certFile} ] && [ -s ${plan.tls.keyFile} ]; then
+          exit 0
+        fi
+        echo "mailplan: no certificate in ${plan.tls.directory} yet: serving a self-signed placeholder until the dns VM syncs the real one"
+        install -d -m 0755 ${plan.tls.directory}
+        umask 077
+        ${pkgs.openssl}/bin/openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+          -subj /CN=${plan.hostname} -addext subjectAltName=DNS:${plan.hostname} \
+          -keyout ${plan.tls.keyFile}.new -out ${plan.tls.certFile}.new
+        chmod 0644 ${plan.tls.certFile}.new
+        mv ${plan.tls.keyFile}.new ${plan.tls.keyFile}
+        mv ${plan.tls.certFile}.new ${plan.tls.certFile}
+      '';
+    };
     security.acme = lib.mkIf http01 {
       acceptTerms = true;
       defaults.email = cfg.acmeEmail;
       certs.${plan.hostname}.reloadServices = [
         "postfix.service"
-        "dovecot2.service"
+        dovecotUnit
       ];
     };
 

@@ -66,17 +66,16 @@ def secrets(declaration: Path) -> dict:
     return json.loads(run(RUNNER, WASM, "secrets", "--arg-json", declaration).stdout)
 
 
-def nix_render(function: str, plan_json: dict, *arguments):
-    """`(import nix/lib/render.nix).<function> plan arguments...`, evaluated
-    by Nix; the arguments are JSON values."""
+def nix_render(attribute: str, *arguments):
+    """`(import nix/lib/render.nix).<attribute> arguments...`, evaluated by
+    Nix; the arguments (the plan first, usually) are JSON values."""
     with tempfile.TemporaryDirectory() as directory:
-        values = [plan_json, *arguments]
-        files = []
-        for i, value in enumerate(values):
+        values = []
+        for i, value in enumerate(arguments):
             file = Path(directory) / f"{i}.json"
             file.write_text(json.dumps(value))
-            files.append(f"(builtins.fromJSON (builtins.readFile {file}))")
-        expression = f"(import {ROOT}/nix/lib/render.nix).{function} " + " ".join(files)
+            values.append(f"(builtins.fromJSON (builtins.readFile {file}))")
+        expression = f"(import {ROOT}/nix/lib/render.nix).{attribute} " + " ".join(values)
         result = run("nix-instantiate", "--eval", "--strict", "--json", "-E", expression)
     return json.loads(result.stdout)
 
@@ -335,9 +334,13 @@ class OpenDkim:
 
     def write_config(self):
         self.config.parent.mkdir(parents=True, exist_ok=True)
-        # MTA ORIGINATING is mailplan's; UMask lets postfix (another user
-        # here, a group member on the VM) reach the socket.
-        self.config.write_text("MTA ORIGINATING\nUMask 000\n")
+        # The module's opendkim.conf; postfix reaches the socket through the
+        # opendkim group on the VM, but here it is another user in no
+        # shared group, so the socket is opened to everyone.
+        rendered = nix_render("opendkimConf")
+        if "UMask 007" not in rendered:
+            raise AssertionError(f"the module's opendkim.conf changed; update the sandbox's copy:\n{rendered}")
+        self.config.write_text(rendered.replace("UMask 007", "UMask 000"))
 
     def argv(self) -> list:
         """nixpkgs' ExecStart arguments."""
