@@ -122,6 +122,32 @@ rec {
       virtual_transport = "lmtp:unix:private/dovecot-lmtp";
     };
 
+  # The smtpd service a PMG in front delivers filtered inbound mail to, as
+  # an entry of nixpkgs' services.postfix.settings.master: only the PMG
+  # may connect, and only to deliver to this domain. null when inbound
+  # mail arrives on port 25.
+  postfixPmgService =
+    plan:
+    if plan.inbound.deliveryPort == 25 then
+      null
+    else
+      {
+        name = toString plan.inbound.deliveryPort;
+        type = "inet";
+        private = false;
+        command = "smtpd";
+        args = [
+          "-o"
+          "syslog_name=postfix/pmg"
+          "-o"
+          "mynetworks=${plan.inbound.deliveryFrom}/32"
+          "-o"
+          "smtpd_client_restrictions=permit_mynetworks,reject"
+          "-o"
+          "smtpd_relay_restrictions=reject_unauth_destination"
+        ];
+      };
+
   # The addresses postfix accepts for local delivery (virtual_mailbox_maps
   # as a texthash table): no secrets, safe for the store.
   mailboxTable = plan: concatLines (map (m: "${m.address} OK") plan.mailboxes);

@@ -113,23 +113,7 @@ in
         };
       enableSubmission = true;
       enableSubmissions = true;
-      settings.master = lib.mkIf pmgDelivery {
-        pmg = {
-          name = toString plan.inbound.deliveryPort;
-          type = "inet";
-          private = false;
-          command = "smtpd";
-          # Only the PMG may connect, and only to deliver to this domain.
-          args = [
-            "-o"
-            "mynetworks=${plan.inbound.deliveryFrom}/32"
-            "-o"
-            "smtpd_client_restrictions=permit_mynetworks,reject"
-            "-o"
-            "smtpd_relay_restrictions=reject_unauth_destination"
-          ];
-        };
-      };
+      settings.master = lib.mkIf pmgDelivery { pmg = render.postfixPmgService plan; };
     };
 
     # Relay and mailbox credentials: written at boot, never in the store

@@ -30,6 +30,9 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 #: Where the sandboxes live (root-owned, not world-writable).
 SANDBOXES = Path("/var/lib/mailplan-tests")
 
+#: Where a PMG in front of the site connects from, on loopback.
+PMG_LOOPBACK = "127.0.0.3"
+
 #: How long a test waits for a daemon or a delivery before failing.
 DEADLINE = 30.0
 
@@ -202,8 +205,11 @@ class Postfix:
     """A postfix instance from a plan: the plan's `postfix.main`, what the
     NixOS module adds, and the sandbox's own directories and ports."""
 
-    def __init__(self, sandbox: Sandbox, plan_json: dict, smtp_port: int, submission_port: int):
+    def __init__(
+        self, sandbox: Sandbox, plan_json: dict, smtp_port: int, submission_port: int, pmg_port: int | None = None
+    ):
         self.sandbox = sandbox
+        self.pmg_port = pmg_port
         self.plan = plan_json
         self.config_dir = sandbox.path("/etc/postfix")
         self.queue_dir = sandbox.path("/var/lib/postfix/queue")
@@ -259,8 +265,23 @@ class Postfix:
             f"{self.smtp_port} inet n - n - - smtpd\n"
             f"{self.submission_port} inet n - n - - smtpd\n"
             f"  -o syslog_name=postfix/submission\n{submission}"
+            + self.pmg_service()
             + MASTER_SERVICES
         )
+
+    def pmg_service(self) -> str:
+        """The module's PMG delivery service (port 26 on the VM), on
+        `pmg_port` here, with the PMG's address mapped to PMG_LOOPBACK."""
+        service = nix_render("postfixPmgService", self.plan)
+        if service is None:
+            return ""
+        if self.pmg_port is None:
+            raise AssertionError("the plan has a PMG delivery port: give Postfix a pmg_port")
+        pmg_address = self.plan["inbound"]["deliveryFrom"]
+        args = [arg.replace(f"={pmg_address}/", f"={PMG_LOOPBACK}/") for arg in service["args"]]
+        private = "y" if service["private"] else "n"
+        options = "".join(f"  {args[i]} {args[i + 1]}\n" for i in range(0, len(args), 2))
+        return f"{self.pmg_port} {service['type']} {private} - n - - {service['command']}\n{options}"
 
     def postfix(self, *args, check=True):
         # postfix(1) reports to stderr only when it is a terminal; script(1)

@@ -3,7 +3,8 @@
 # postconf, postmap, opendkim -n, named-checkzone, pyspf, checkdmarc and
 # doveconf (test_configs.py); a postfix + opendkim + dovecot site relaying
 # through a SASL-over-STARTTLS smarthost, refusing open relay, delivering
-# by LMTP, signing with DKIM (test_mail_flow.py).
+# by LMTP, signing with DKIM (test_mail_flow.py); a PMG in front delivering
+# to port 26, which nobody else may use (test_pmg_inbound.py).
 #
 # Needs root (postfix's master and dovecot start as root and drop
 # privileges) and Debian's packages, which scripts/test.sh installs. Nothing
@@ -46,4 +47,4 @@ cargo build --quiet --release --locked -p nix-wasm-host -p mailplan-cli
 
 export NIX_CONFIG="experimental-features ="
 cd tests/daemons
-exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow
+exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow test_pmg_inbound

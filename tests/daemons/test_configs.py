@@ -97,7 +97,7 @@ class ExampleConfigs(unittest.TestCase):
 
     def test_main_cf_passes_postfix_check_and_postconf(self):
         def check(example, plan, sandbox):
-            postfix = h.Postfix(sandbox, plan, h.free_port(), h.free_port())
+            postfix = h.Postfix(sandbox, plan, h.free_port(), h.free_port(), h.free_port())
             postfix.write()
             result = postfix.postfix("check", check=False)
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
@@ -128,7 +128,7 @@ class ExampleConfigs(unittest.TestCase):
             # finds the credential.
             self.assertEqual(relay["mapKey"], plan["postfix"]["relayhost"])
             password = relay["password"] or "from-the-password-file"
-            postfix = h.Postfix(sandbox, plan, h.free_port(), h.free_port())
+            postfix = h.Postfix(sandbox, plan, h.free_port(), h.free_port(), h.free_port())
             postfix.write()
             sasl_map = sandbox.path(plan["postfix"]["saslPasswordMap"])
             sasl_map.parent.mkdir(parents=True)
