@@ -223,15 +223,19 @@ fn nix_only_values_get_clean_errors() {
         "{message}"
     );
 
-    // A Nix path where a string is expected reads as its text.
+    // A Nix path literal as a secret file is refused: interpolated by a
+    // module, it would copy the secret into the store.
     let path_relay = NixValue::attrs([
         ("host", NixValue::string("smtp.example.net")),
         ("user", NixValue::string("u")),
         ("passwordFile", NixValue::Path("/run/secrets/relay".into())),
     ])
     .unwrap();
-    let plan = wasm("plan", &with(&base, "mailRelay", path_relay)).unwrap();
-    assert_eq!(plan["relay"]["passwordFile"], "/run/secrets/relay");
+    let message = panic_message(wasm("plan", &with(&base, "mailRelay", path_relay)));
+    assert!(
+        message.contains("mailRelay.passwordFile: write the path as a string"),
+        "{message}"
+    );
 
     // An attribute the engine never reads is never forced.
     let lazy = with(
@@ -256,6 +260,19 @@ fn long_unicode_and_large_declarations() {
     assert!(
         message.contains("name: \"Ünïcode\" is not a customer name"),
         "{message}"
+    );
+
+    // Strings longer than the guest's first read buffer, with multi-byte
+    // characters across its boundary, both ways through the ABI.
+    let long_unicode = "Ünïcödé-".repeat(40);
+    assert!(long_unicode.len() >= 256);
+    let declaration = json!({ "name": long_unicode, "domain": "example.com" });
+    let message = wasm_error(&declaration);
+    assert!(message.contains(&long_unicode[..99]), "{message}");
+    let native_message = native(&declaration).unwrap_err().to_string();
+    assert!(
+        message.ends_with(&native_message),
+        "the same error text natively ({native_message}) and through the plugin ({message})"
     );
 
     let users: Vec<Value> = (0..2000)

@@ -10,7 +10,7 @@ use crate::declaration::{Declaration, InboundKind, Login, Port, RelayHost, Role,
 use crate::dns::{DnsRecord, RecordData, RecordSource};
 use crate::error::{Error, FieldError};
 use crate::firewall::{self, FirewallInputs, InboundPath, PMG_DELIVERY_PORT};
-use crate::names::{DomainName, EmailAddress, PublicIpv4, is_public_v4, quoted};
+use crate::names::{DomainName, EmailAddress, PublicIpv4, is_public_v4};
 use crate::plan::{
     DdnsPlan, DkimPlan, InboundPlan, MailboxPlan, Mode, MxTarget, PLAN_FORMAT, Plan, PostfixPlan,
     RelayPlan, RelaySource, TlsPlan,
@@ -18,7 +18,7 @@ use crate::plan::{
 use crate::postfix::{self, PostfixInputs, SASL_PASSWORD_MAP};
 use crate::provider::{PmgIdentity, RelayProvider, check_credentials, is_implicit_tls_port};
 use crate::secret::{SecretPath, SecretSource};
-use crate::spf::SpfRecord;
+use crate::spf::{SpfRecord, SpfTerm};
 
 /// A plan together with the secrets it needs, kept apart so the plan can
 /// be printed, logged and diffed.
@@ -114,10 +114,52 @@ struct UserRoles<'a> {
     mailboxes: Vec<(usize, EmailAddress, &'a User, SecretSource)>,
 }
 
+impl UserRoles<'_> {
+    /// True when `users[i]` gets a mailbox.
+    fn has_mailbox(&self, i: usize) -> bool {
+        self.mailboxes.iter().any(|(j, ..)| *j == i)
+    }
+}
+
+/// Warns about role-tagged users whose role is not used. A user with a
+/// mailbox keeps it; any other is unused, and so is its inline password:
+/// the modules write only the plan's secrets, but the password still sits
+/// in the declaration.
+fn warn_ignored(
+    users: &[(usize, &User, Option<SecretSource>)],
+    roles: &UserRoles<'_>,
+    role: &str,
+    why: &str,
+    d: &mut Diagnostics,
+) {
+    for (i, user, _) in users {
+        let what = if roles.has_mailbox(*i) {
+            "that role is ignored (the mailbox stays)"
+        } else if user.password.is_some() {
+            "that user is unused; remove it (its inline password sits in the declaration, and in the Nix store if the declaration is in a flake)"
+        } else {
+            "that user is unused; remove it"
+        };
+        d.warn(format!(
+            "{} is tagged {role}, but {why}; {what}",
+            user_label(*i, user)
+        ));
+    }
+}
+
+/// `users[i] (name)`, or just `users[i]` when the name might be a pasted
+/// secret (see [`Login::mention`]).
+fn user_label(i: usize, user: &User) -> String {
+    match user.name.mention() {
+        Some(name) => format!("users[{i}] ({name})"),
+        None => format!("users[{i}]"),
+    }
+}
+
 fn describe_users(users: &[(usize, &User, Option<SecretSource>)]) -> String {
     users
         .iter()
-        .map(|(i, user, _)| format!("users[{i}] ({})", user.name))
+        .map(|(i, user, _)| user_label(*i, user))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -125,15 +167,19 @@ fn describe_users(users: &[(usize, &User, Option<SecretSource>)]) -> String {
 fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'a> {
     let mut roles = UserRoles::default();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // Role requirements apply only to users whose role is used: with
+    // mailRelay set, mail-relay users are ignored (rule 1); without
+    // dyndns, domain-provider users are.
+    let relay_role_used = decl.mail_relay.is_none();
+    let ddns_role_used = decl.public_ip.is_none() && decl.domain_provider.is_some();
     for (i, user) in decl.users.iter().enumerate() {
         let path = format!("users[{i}]");
+        let mut duplicate_name = false;
         if let Some(first) = seen.insert(user.name.as_str().to_ascii_lowercase(), i) {
+            duplicate_name = true;
             d.error(
                 format!("{path}.name"),
-                format!(
-                    "\"{}\" is declared twice (also users[{first}]); merge the two entries",
-                    user.name
-                ),
+                format!("is declared twice (also users[{first}]); merge the two entries"),
             );
         }
         let repeats_a_role = user
@@ -154,7 +200,7 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
         let is_relay = user.roles.contains(&Role::MailRelay);
         let is_ddns = user.roles.contains(&Role::DomainProvider);
         match (is_relay, &user.relay) {
-            (true, None) => d.error(
+            (true, None) if relay_role_used => d.error(
                 format!("{path}.relay"),
                 "is required for a mail-relay user: the relay endpoint, e.g. { host = \"smtp.gmail.com\"; port = 587; }",
             ),
@@ -164,8 +210,9 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
             ),
             _ => {}
         }
-        if (is_relay || is_ddns) && !has_secret {
-            let role = if is_relay {
+        let needs_secret = (is_relay && relay_role_used) || (is_ddns && ddns_role_used);
+        if needs_secret && !has_secret {
+            let role = if is_relay && relay_role_used {
                 "mail-relay"
             } else {
                 "domain-provider"
@@ -196,8 +243,10 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
                     d.error(
                         format!("{path}.name"),
                         format!(
-                            "{address} is not on {}: mailboxes live on the customer's domain; write the local part alone or an address @{}",
-                            decl.domain, decl.domain
+                            "is an address on {}, not on {}: mailboxes live on the customer's domain; write the local part alone or an address @{}",
+                            address.domain(),
+                            decl.domain,
+                            decl.domain
                         ),
                     );
                     None
@@ -207,15 +256,33 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
                     Err(_) => {
                         d.error(
                             format!("{path}.name"),
-                            format!(
-                                "{} cannot be the local part of a mailbox address",
-                                quoted(user.name.as_str())
-                            ),
+                            "cannot be the local part of a mailbox address (letters, digits, . _ - +; value not shown in case it is a secret)",
                         );
                         None
                     }
                 },
             };
+            // `bob` (role mailbox) and `bob@<domain>` are the same mailbox.
+            let first = address.as_ref().and_then(|address| {
+                roles.mailboxes.iter().find_map(|(j, other, ..)| {
+                    other
+                        .local()
+                        .eq_ignore_ascii_case(address.local())
+                        .then_some(*j)
+                })
+            });
+            if let Some(first) = first {
+                if !duplicate_name {
+                    d.error(
+                        format!("{path}.name"),
+                        format!(
+                            "users[{first}] and users[{i}] are one mailbox on {} (a bare name gets @{} appended; case is ignored); merge or rename one",
+                            decl.domain, decl.domain
+                        ),
+                    );
+                }
+                continue;
+            }
             match (address, secret) {
                 (Some(address), Some(secret)) => roles.mailboxes.push((i, address, user, secret)),
                 (Some(_), None) if !has_secret => d.error(
@@ -226,20 +293,28 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
             }
         } else if user.roles.is_empty() {
             d.warn(format!(
-                "{path} ({}) has no roles and is not an address on {}, so it gets nothing; add roles = [ \"mailbox\" ] or remove it",
-                user.name, decl.domain
+                "{} has no roles and is not an address on {}, so it gets nothing; add roles = [ \"mailbox\" ] or remove it",
+                user_label(i, user),
+                decl.domain
             ));
         }
     }
     roles
 }
 
+/// At most this many `inbound.mx` hosts (priorities 10, 20, … 100).
+const MAX_INBOUND_MX: u16 = 10;
+
 /// Where inbound mail is received, after validation.
 #[derive(Debug, Clone)]
 enum Inbound {
     SelfHosted,
-    Relay(Vec<DomainName>),
-    Pmg { host: DomainName, ip: Ipv4Addr },
+    /// The MX hosts with their index in `inbound.mx`.
+    Relay(Vec<(usize, DomainName)>),
+    Pmg {
+        host: DomainName,
+        ip: Ipv4Addr,
+    },
 }
 
 fn resolve_inbound(decl: &Declaration, d: &mut Diagnostics) -> Option<Inbound> {
@@ -266,16 +341,26 @@ fn resolve_inbound(decl: &Declaration, d: &mut Diagnostics) -> Option<Inbound> {
     let resolved = match inbound.kind {
         InboundKind::SelfHosted => Some(Inbound::SelfHosted),
         InboundKind::Relay => match &inbound.mx {
+            Some(mx) if mx.0.len() > usize::from(MAX_INBOUND_MX) => {
+                d.error(
+                    "inbound.mx",
+                    format!(
+                        "lists {} hosts; at most {MAX_INBOUND_MX} are accepted (priorities 10 to 100)",
+                        mx.0.len()
+                    ),
+                );
+                None
+            }
             Some(mx) if !mx.0.is_empty() => {
-                let mut hosts: Vec<DomainName> = Vec::new();
+                let mut hosts: Vec<(usize, DomainName)> = Vec::new();
                 for (i, host) in mx.0.iter().enumerate() {
-                    if hosts.contains(host) {
+                    if hosts.iter().any(|(_, h)| h == host) {
                         d.error(
                             format!("inbound.mx[{i}]"),
                             format!("{host} is listed twice"),
                         );
                     } else {
-                        hosts.push(host.clone());
+                        hosts.push((i, host.clone()));
                     }
                 }
                 Some(Inbound::Relay(hosts))
@@ -332,6 +417,14 @@ struct Relay {
     provider: RelayProvider,
 }
 
+/// The field path of the chosen relay's host.
+fn relay_host_path(decl: &Declaration, roles: &UserRoles<'_>) -> String {
+    match (&decl.mail_relay, roles.relay.as_slice()) {
+        (None, [(i, ..)]) => format!("users[{i}].relay.host"),
+        _ => "mailRelay.host".to_string(),
+    }
+}
+
 /// Field paths of the relay's parts, for errors.
 struct RelayPaths {
     user: String,
@@ -346,12 +439,13 @@ fn resolve_relay(
     d: &mut Diagnostics,
 ) -> Option<Relay> {
     let (relay, paths) = if let Some(explicit) = &decl.mail_relay {
-        for (i, user, _) in &roles.relay {
-            d.warn(format!(
-                "users[{i}] ({}) is tagged mail-relay, but mailRelay is set and wins; that user is ignored",
-                user.name
-            ));
-        }
+        warn_ignored(
+            &roles.relay,
+            roles,
+            "mail-relay",
+            "mailRelay is set and wins",
+            d,
+        );
         let password = secret_source(
             "mailRelay",
             explicit.password.as_ref(),
@@ -360,11 +454,9 @@ fn resolve_relay(
         );
         let has_secret = explicit.password.is_some() || explicit.password_file.is_some();
         match (&explicit.user, has_secret) {
-            (Some(user), false) => d.error(
+            (Some(_), false) => d.error(
                 "mailRelay.passwordFile",
-                format!(
-                    "mailRelay.user is {user} but there is no password: set passwordFile = \"/run/secrets/relay-pass\" (or password, which lands in the Nix store). For a relay that trusts the mail VM's IP, remove user"
-                ),
+                "mailRelay.user is set but there is no password: set passwordFile = \"/run/secrets/relay-pass\" (or password, which lands in the Nix store). For a relay that trusts the mail VM's IP, remove user",
             ),
             (None, true) => d.error(
                 "mailRelay.user",
@@ -487,27 +579,21 @@ fn resolve_addressing(
     roles: &UserRoles<'_>,
     d: &mut Diagnostics,
 ) -> Option<Addressing> {
+    let ignored_ddns_users = |d: &mut Diagnostics, why: &str| {
+        warn_ignored(&roles.ddns, roles, "domain-provider", why, d);
+    };
     if let Some(ip) = decl.public_ip {
         if decl.domain_provider.is_some() {
             d.warn(format!(
-                "domainProvider is ignored: publicIP {} is static, so dyndns is skipped entirely; remove domainProvider and its domain-provider user",
+                "domainProvider is ignored: publicIP {} is static, so dyndns is skipped entirely; remove domainProvider",
                 ip.addr()
             ));
-        } else if !roles.ddns.is_empty() {
-            d.warn(format!(
-                "{} tagged domain-provider, but dyndns is skipped (publicIP is static); that user is ignored",
-                describe_users(&roles.ddns)
-            ));
         }
+        ignored_ddns_users(d, "dyndns is skipped (publicIP is static)");
         return Some(Addressing::Static(ip));
     }
     let Some(options) = &decl.domain_provider else {
-        if !roles.ddns.is_empty() {
-            d.warn(format!(
-                "{} tagged domain-provider, but there is no domainProvider; that user is ignored",
-                describe_users(&roles.ddns)
-            ));
-        }
+        ignored_ddns_users(d, "there is no domainProvider");
         return Some(Addressing::Manual);
     };
     let secret = match roles.ddns.as_slice() {
@@ -714,9 +800,20 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         }),
         Some(Inbound::Relay(hosts)) => {
             inbound_path = InboundPath::Direct { via_relay: true };
-            for (i, host) in hosts.iter().enumerate() {
+            // At most MAX_INBOUND_MX hosts (checked), so no priority
+            // overflows; zip stops at the shorter side regardless.
+            let priorities = (1..=MAX_INBOUND_MX).map(|n| n * 10);
+            for ((i, host), priority) in hosts.iter().zip(priorities) {
+                if let (true, Some(HostAddress::Cname(target))) = (host == &hostname, &host_addr) {
+                    d.error(
+                        format!("inbound.mx[{i}]"),
+                        format!(
+                            "{host} is a CNAME to the dyndns name {target} here, and an MX must not point at a CNAME (RFC 2181 §10.3); list {target} instead"
+                        ),
+                    );
+                }
                 mx.push(MxTarget {
-                    priority: 10 * (i as u16 + 1),
+                    priority,
                     host: host.clone(),
                 });
             }
@@ -729,7 +826,20 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
             });
             if is_public_v4(*ip) {
                 inbound_path = InboundPath::RemotePmg(*ip);
-                if host.is_within(domain) {
+                // A name the updater sets itself (not via a wildcard).
+                let updated_by_ddns = ddns_setup.is_some_and(|s| {
+                    s.hosts
+                        .iter()
+                        .any(|h| h.name_under(&s.zone).as_ref() == Some(host))
+                });
+                if host == &hostname || updated_by_ddns {
+                    d.error(
+                        "inbound.host",
+                        format!(
+                            "{host} already has the site's own address (mailHostname or domainProvider.hosts); a PMG on the internet ({ip}) needs its own name for the MX, e.g. pmg.{domain} (a PMG on the LAN takes its LAN address in inbound.ip)"
+                        ),
+                    );
+                } else if host.is_within(domain) {
                     records.push(DnsRecord::publish(host.as_str(), RecordData::A(*ip)));
                 }
             } else {
@@ -759,9 +869,44 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     }
 
     let mut spf = SpfRecord::new(decl.spf.all);
-    spf.push(crate::spf::SpfTerm::mx());
+    spf.push(SpfTerm::mx());
+    // Standalone, the mail VM sends itself. When MX points elsewhere (an
+    // inbound relay or a PMG), `mx` no longer covers it: name it.
+    let mx_reaches_vm = mx
+        .iter()
+        .any(|t| t.host == mail_target || t.host == hostname);
+    if relay.is_none() && !mx_reaches_vm {
+        match &addressing {
+            Some(Addressing::Static(ip)) => {
+                spf.push(SpfTerm::ip4(ip.addr()));
+                if let Some(v6) = publish_aaaa {
+                    spf.push(SpfTerm::ip6(v6.addr()));
+                }
+            }
+            Some(Addressing::Ddns(_) | Addressing::Manual) => {
+                spf.push(SpfTerm::a(hostname.as_str()));
+            }
+            None => {}
+        }
+    }
     if let Some(relay) = &relay {
-        spf.push(relay.provider.spf_term(&relay.host));
+        match relay.host {
+            RelayHost::Ipv4(ip)
+                if matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom)
+                    && !is_public_v4(ip) =>
+            {
+                let covered = if relay.provider == RelayProvider::Pmg {
+                    " (a PMG sending through the site's WAN address is covered by mx)"
+                } else {
+                    ""
+                };
+                d.warn(format!(
+                    "{}: {ip} is not a public address, so SPF leaves out ip4:{ip}; add the relay's public sending address to spf.extra{covered}",
+                    relay_host_path(decl, &roles)
+                ));
+            }
+            _ => spf.push(relay.provider.spf_term(&relay.host)),
+        }
     }
     for term in &decl.spf.extra {
         spf.push(term.clone());
@@ -868,7 +1013,8 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
                     "{hint}; the mail VM's own {selector}._domainkey record stays valid beside it"
                 ));
             }
-            if relay.provider == RelayProvider::Custom {
+            let private_ip = matches!(relay.host, RelayHost::Ipv4(ip) if !is_public_v4(ip));
+            if relay.provider == RelayProvider::Custom && !private_ip {
                 d.warn(format!(
                     "{} is not a provider mailplan knows: SPF authorises {} only; if the relay sends from other addresses, add its SPF include to spf.extra",
                     relay.host,
@@ -877,6 +1023,20 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
             }
         }
         (None, None) => {}
+    }
+    if let Some(relay) = relay
+        .as_ref()
+        .filter(|r| r.provider == RelayProvider::Microsoft365 && r.user.is_some())
+    {
+        d.warn(format!(
+            "{}: Microsoft is retiring Basic authentication for SMTP AUTH in Exchange Online, and the password login fails (5.7.139 / 5.7.30) once the tenant disables it. Confirm Authenticated SMTP is on for the mailbox; plan a move to an Exchange Online connector (<tenant>.mail.protection.outlook.com:25, authorised by the site's static IP or a certificate) or another provider",
+            relay.host
+        ));
+    }
+    if matches!(addressing, Some(Addressing::Manual)) {
+        d.warn(format!(
+            "no publicIP and no domainProvider: nothing updates the A records ({hostname} and others marked manual); keep them at the WAN IPv4 by hand, or declare publicIP or domainProvider"
+        ));
     }
 
     if !d.inline_secrets.is_empty()
@@ -902,6 +1062,14 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         ));
     }
 
+    // The rules above keep MX off CNAMEs; should one ever miss a case,
+    // refuse the plan rather than publish a broken zone.
+    if d.errors.is_empty() && mx_at_a_cname(&mx, &records) {
+        d.error(
+            "inbound",
+            "internal check failed: an MX target is a CNAME (RFC 2181 §10.3); please report this mailplan bug",
+        );
+    }
     if !d.errors.is_empty() {
         return Err(Error::from_problems(d.errors));
     }
@@ -1015,16 +1183,16 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         vm_firewall: firewall::vm_ports(firewall_inputs),
         warnings: d.warnings,
     };
-    debug_assert!(mx_never_points_at_a_cname(&plan));
     Ok(Planned { plan, secrets })
 }
 
 /// RFC 2181 §10.3: no MX target may be the owner of a CNAME in the sheet.
 pub fn mx_never_points_at_a_cname(plan: &Plan) -> bool {
-    plan.inbound.mx.iter().all(|mx| {
-        !plan
-            .dns_records
-            .iter()
-            .any(|r| r.record_type() == "CNAME" && r.name == mx.host.as_str())
+    !mx_at_a_cname(&plan.inbound.mx, &plan.dns_records)
+}
+
+fn mx_at_a_cname(mx: &[MxTarget], records: &[DnsRecord]) -> bool {
+    records.iter().any(|r| {
+        matches!(r.data, RecordData::Cname(_)) && mx.iter().any(|t| r.name == t.host.as_str())
     })
 }

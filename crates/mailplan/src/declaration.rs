@@ -136,11 +136,27 @@ impl Login {
                 c => format!("'{c}'"),
             };
             return Err(format!(
-                "{} contains {what}; logins may not contain whitespace, ':', ',', quotes or backslashes (postfix splits user:password at the first ':')",
-                quoted(input)
+                "contains {what}; logins may not contain whitespace, ':', ',', quotes or backslashes (value not shown in case it is a secret)"
             ));
         }
         Ok(Self(input.to_string()))
+    }
+
+    /// The login for a message that identifies a user entry, when it can
+    /// be shown: an e-mail address, or a short name such as `apikey`.
+    /// Longer logins are left out, because keys and passwords pasted into
+    /// the wrong field are longer than 12 characters.
+    pub fn mention(&self) -> Option<&str> {
+        (self.as_email().is_some() || self.0.len() <= 12).then_some(self.0.as_str())
+    }
+
+    /// What the login looks like when it looks like a credential rather
+    /// than a user name (a SendGrid key), for messages that must not quote
+    /// it.
+    pub fn looks_like(&self) -> Option<&'static str> {
+        self.0
+            .starts_with("SG.")
+            .then_some("looks like a SendGrid API key (starts with SG.)")
     }
 
     /// The login as text.
@@ -549,6 +565,17 @@ mod tests {
         for bad in ["", "a b", "a:b", "a,b", "a\nb", "ü", "a\"b"] {
             assert!(Login::parse(bad).is_err(), "{bad:?}");
         }
+        let err = Login::parse("SG.zqxw secret").unwrap_err();
+        assert!(!err.contains("zqxw"), "{err}");
+        let login = |s: &str| Login::parse(s).unwrap();
+        assert_eq!(login("apikey").mention(), Some("apikey"));
+        assert_eq!(
+            login("noreply@example.com").mention(),
+            Some("noreply@example.com")
+        );
+        assert_eq!(login("SG.abcdefghijklmnop").mention(), None);
+        assert!(login("SG.abc").looks_like().unwrap().contains("SendGrid"));
+        assert_eq!(login("relay").looks_like(), None);
     }
 
     #[test]

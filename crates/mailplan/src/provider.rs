@@ -185,7 +185,7 @@ impl RelayProvider {
                 "User = the full Workspace address (e.g. noreply@example.com). Password = a 16-character app password: myaccount.google.com → Security → 2-Step Verification (must be on) → App passwords."
             }
             RelayProvider::Microsoft365 => {
-                "User = the full UPN (e.g. relay@example.onmicrosoft.com). Enable Authenticated SMTP for that mailbox: Admin Center → Users → Active users → Mail → Manage email apps. An app password is needed only when MFA is on."
+                "User = the full UPN (e.g. relay@example.onmicrosoft.com); password = its password, or an app password when MFA is on. Enable Authenticated SMTP for it: Admin Center → Users → Active users → Mail → Manage email apps. Tenants without Basic authentication for SMTP AUTH refuse this login (5.7.139)."
             }
             RelayProvider::Sendgrid => {
                 "User is literally \"apikey\". Password = an API key starting with \"SG.\": app.sendgrid.com → Settings → API Keys → Create API Key, Restricted Access with Mail Send only."
@@ -268,7 +268,10 @@ pub fn check_credentials(
         }
         return found;
     };
+    // The user is never quoted: a key or password pasted into the user
+    // field must not come back in an error. Say what it looks like instead.
     let is_address = user.as_email().is_some();
+    let shape = user.looks_like();
     match provider {
         RelayProvider::Gmail | RelayProvider::Microsoft365 | RelayProvider::Mailgun
             if !is_address =>
@@ -276,7 +279,8 @@ pub fn check_credentials(
             found.errors.push((
                 "user",
                 format!(
-                    "{name} logs in with a full e-mail address, not \"{user}\". {}",
+                    "{name} logs in with a full e-mail address, and this user {} (value not shown in case it is a secret). {}",
+                    shape.unwrap_or("is not one"),
                     provider.credential_hint()
                 ),
             ));
@@ -285,7 +289,8 @@ pub fn check_credentials(
             found.errors.push((
                 "user",
                 format!(
-                    "SendGrid's SMTP user is literally \"apikey\", not \"{user}\"; the API key goes in the password"
+                    "{}: SendGrid's SMTP user is literally \"apikey\"; the API key goes in passwordFile (or password)",
+                    shape.unwrap_or("is not \"apikey\" (value not shown in case it is a secret)")
                 ),
             ));
         }
@@ -295,9 +300,8 @@ pub fn check_credentials(
         {
             found.warnings.push((
                 "user",
-                format!(
-                    "Mailjet's SMTP user is the 32-character API key; \"{user}\" does not look like one"
-                ),
+                "Mailjet's SMTP user is the 32-character API key; this user does not look like one"
+                    .to_string(),
             ));
         }
         RelayProvider::Ses
@@ -307,9 +311,8 @@ pub fn check_credentials(
         {
             found.warnings.push((
                 "user",
-                format!(
-                    "SES SMTP users are 20-character IAM access key ids starting with AKIA; \"{user}\" does not look like one"
-                ),
+                "SES SMTP users are 20-character IAM access key ids starting with AKIA; this user does not look like one"
+                    .to_string(),
             ));
         }
         _ => {}

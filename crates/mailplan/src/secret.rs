@@ -36,6 +36,11 @@ impl Secret {
                 "starts or ends with whitespace, which postfix lookup tables strip {NOT_SHOWN}"
             ));
         }
+        if is_in_nix_store(value) {
+            return Err(format!(
+                "is a Nix store path, not a secret; name a secret file outside the store in passwordFile instead {NOT_SHOWN}"
+            ));
+        }
         if value.len() > 4096 {
             return Err(format!(
                 "is {} bytes long; at most 4096 are accepted {NOT_SHOWN}",
@@ -81,6 +86,11 @@ impl SecretPath {
                 }
             ));
         }
+        if is_in_nix_store(value) {
+            return Err(format!(
+                "is inside /nix/store, which every local user can read; keep secret files out of the store (sops-nix or agenix: /run/secrets/…, or a root-only path elsewhere) {HINT}"
+            ));
+        }
         if value.split('/').any(|part| part == ".." || part == ".") {
             return Err(format!("must not contain '.' or '..' components {HINT}"));
         }
@@ -124,8 +134,24 @@ impl SecretSource {
     }
 }
 
-/// Visits only strings, and refuses anything else without describing it.
-struct SecretStringVisitor;
+/// True for paths below `/nix/store`.
+fn is_in_nix_store(value: &str) -> bool {
+    value.starts_with("/nix/store/")
+}
+
+/// What a secret field held, before validation.
+enum SecretInput {
+    /// `null` or absent.
+    Absent,
+    /// A string.
+    Text(String),
+    /// A Nix path value (`./relay-pass`), whose text is not kept.
+    NixPath,
+}
+
+/// Visits only strings (and tells Nix paths apart), and refuses anything
+/// else without describing it.
+struct SecretInputVisitor;
 
 macro_rules! refuse_without_echo {
     ($($method:ident($($ty:ty)?)),* $(,)?) => {
@@ -137,26 +163,27 @@ macro_rules! refuse_without_echo {
     };
 }
 
-impl<'de> Visitor<'de> for SecretStringVisitor {
-    type Value = Option<Secret>;
+impl<'de> Visitor<'de> for SecretInputVisitor {
+    type Value = SecretInput;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        if value.is_empty() {
-            return Ok(None);
-        }
-        Secret::parse(value).map(Some).map_err(E::custom)
+        Ok(SecretInput::Text(value.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(SecretInput::Text(value))
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok(SecretInput::Absent)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok(SecretInput::Absent)
     }
 
     refuse_without_echo!(
@@ -169,15 +196,21 @@ impl<'de> Visitor<'de> for SecretStringVisitor {
         visit_bytes(&[u8]),
     );
 
+    /// attrset-de hands a Nix path here (see `attrset_de::PATH_MARKER`);
+    /// its text is never read.
+    fn visit_byte_buf<E: de::Error>(self, _path: Vec<u8>) -> Result<Self::Value, E> {
+        Ok(SecretInput::NixPath)
+    }
+
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(SecretStringVisitor)
+        read_secret_input(deserializer)
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(
         self,
-        _deserializer: D,
+        deserializer: D,
     ) -> Result<Self::Value, D::Error> {
-        Err(de::Error::custom(format!("must be a string {NOT_SHOWN}")))
+        deserializer.deserialize_any(SecretInputVisitor)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, _seq: A) -> Result<Self::Value, A::Error> {
@@ -193,21 +226,42 @@ impl<'de> Visitor<'de> for SecretStringVisitor {
     }
 }
 
+/// Reads a secret field, asking attrset-de to tell Nix paths apart.
+fn read_secret_input<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecretInput, D::Error> {
+    deserializer.deserialize_newtype_struct(attrset_de::PATH_MARKER, SecretInputVisitor)
+}
+
 /// Deserialises an optional secret: absent, `null` and `""` all mean
-/// "none" (the contract's `password ? ""`).
+/// "none" (the contract's `password ? ""`). A Nix path is refused: its
+/// text would become the password.
 pub(crate) fn optional_secret<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Secret>, D::Error> {
-    deserializer.deserialize_any(SecretStringVisitor)
+    match read_secret_input(deserializer)? {
+        SecretInput::Absent => Ok(None),
+        SecretInput::Text(text) if text.is_empty() => Ok(None),
+        SecretInput::Text(text) => Secret::parse(&text).map(Some).map_err(de::Error::custom),
+        SecretInput::NixPath => Err(de::Error::custom(
+            "is a Nix path, not the secret's text; give the file as passwordFile = \"/run/secrets/relay-pass\", a string (a path literal copies the secret into the world-readable Nix store)",
+        )),
+    }
 }
 
 /// Deserialises an optional secret-file path: absent and `null` mean none.
+/// A Nix path literal is refused: using it copies the secret into the
+/// store.
 pub(crate) fn optional_secret_path<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<SecretPath>, D::Error> {
-    let text: Option<crate::declaration::Text> = serde::Deserialize::deserialize(deserializer)?;
-    text.map(|t| SecretPath::parse(&t.0).map_err(de::Error::custom))
-        .transpose()
+    match read_secret_input(deserializer)? {
+        SecretInput::Absent => Ok(None),
+        SecretInput::Text(text) => SecretPath::parse(&text)
+            .map(Some)
+            .map_err(de::Error::custom),
+        SecretInput::NixPath => Err(de::Error::custom(
+            "write the path as a string (\"/run/secrets/relay-pass\"); a path literal copies the secret into the world-readable Nix store",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +281,17 @@ mod tests {
             let err = Secret::parse(bad).unwrap_err();
             assert!(!err.contains("zq") && !err.contains("xw"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_store_path_is_not_a_password() {
+        let err = Secret::parse("/nix/store/zqxw-relay-pass").unwrap_err();
+        assert!(
+            err.contains("passwordFile") && !err.contains("zqxw"),
+            "{err}"
+        );
+        assert!(Secret::parse("/nixstore-is-fine").is_ok());
+        assert!(SecretPath::parse("/nix/storefront/x").is_ok());
     }
 
     #[test]
@@ -260,6 +325,7 @@ mod tests {
             "/zqxw/",
             "/zqxw/a\nb",
             "/zqxw/%i/x",
+            "/nix/store/zqxw-relay-pass",
         ] {
             let err = SecretPath::parse(bad).unwrap_err();
             assert!(!err.contains("zqxw"), "{err}");

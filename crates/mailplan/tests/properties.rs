@@ -56,6 +56,8 @@ fn host() -> impl Strategy<Value = Value> {
             "pmg.example.com",
             "198.51.100.25",
             "smtp.example.net",
+            "10.0.0.5",
+            "192.168.1.5",
         ],
         &["bad host", "", "[smtp.gmail.com]:587"],
     )
@@ -77,6 +79,8 @@ fn login() -> impl Strategy<Value = Value> {
             "noreply@example.com",
             "alice@example.com",
             "bob",
+            "bob@example.com",
+            "Bob@Example.com",
             "AKIAIOSFODNN7EXAMPLE",
             "0123456789abcdef0123456789abcdef",
             "postmaster@mg.example.com",
@@ -91,7 +95,7 @@ fn password_fields(secret: String) -> impl Strategy<Value = Map<String, Value>> 
         0u8..12,
         pick_mostly(
             &["/run/secrets/relay-pass", "/run/secrets/a"],
-            &["relative", "/a b"],
+            &["relative", "/a b", "/nix/store/0a1b-relay-pass"],
         ),
     )
         .prop_map(move |(choice, file)| {
@@ -177,14 +181,38 @@ fn domain_provider() -> impl Strategy<Value = Value> {
         })
 }
 
+/// `inbound.mx`: one host or a list, sometimes the mail host itself
+/// (a CNAME under dyndns), rarely far too many.
+fn inbound_mx() -> impl Strategy<Value = Value> {
+    let one = || {
+        pick_mostly(
+            &[
+                "mx.example.net",
+                "smtp.google.com",
+                "mail.example.com",
+                "laufentaler.ddns.net",
+            ],
+            &["bad mx"],
+        )
+    };
+    prop_oneof![
+        10 => one(),
+        10 => proptest::collection::vec(one(), 1..4).prop_map(Value::Array),
+        1 => (9usize..13).prop_map(|n| json!((0..n).map(|i| format!("mx{i}.example.net")).collect::<Vec<_>>())),
+        1 => Just(json!((0..7000).map(|i| format!("mx{i}.example.net")).collect::<Vec<_>>())),
+    ]
+}
+
 fn inbound() -> impl Strategy<Value = Value> {
     (
         pick_mostly(&["self", "relay", "pmg"], &["other"]),
-        maybe(pick_mostly(
-            &["mx.example.net", "smtp.google.com"],
-            &["bad mx"],
-        )),
-        maybe(pick(&["pmg.example.com", "pmg.example.net"])),
+        maybe(inbound_mx()),
+        maybe(pick(&[
+            "pmg.example.com",
+            "pmg.example.net",
+            "mail.example.com",
+            "home.example.com",
+        ])),
         maybe(pick_mostly(
             &["198.51.100.25", "192.168.1.5"],
             &["127.0.0.1"],
@@ -255,6 +283,85 @@ prop_compose! {
     }
 }
 
+/// What must hold for every plan, whatever the declaration.
+fn check_invariants(declaration: &Value, plan: &mailplan::Plan) -> Result<(), String> {
+    let records = &plan.dns_records;
+    // RFC 2181 §10.3 and RFC 1034 §3.6.2: MX never at a CNAME, a CNAME
+    // alone at its name, one A record per name.
+    if !mailplan::mx_never_points_at_a_cname(plan) {
+        return Err("an MX points at a CNAME".into());
+    }
+    for r in records {
+        let others = records.iter().filter(|o| o.name == r.name).count() - 1;
+        let more_a = records
+            .iter()
+            .filter(|o| o.name == r.name && o.record_type() == "A")
+            .count();
+        if (r.record_type() == "CNAME" && others > 0) || more_a > 1 {
+            return Err(format!("{} has conflicting records", r.name));
+        }
+    }
+    // MX priorities are distinct and small.
+    let priorities: Vec<u16> = plan.inbound.mx.iter().map(|m| m.priority).collect();
+    if priorities.windows(2).any(|w| w[0] >= w[1]) || priorities.iter().any(|p| *p > 100) {
+        return Err(format!("MX priorities {priorities:?}"));
+    }
+    // No secret file in the world-readable store.
+    let plan_json = serde_json::to_string(plan).unwrap();
+    if plan_json.contains("/nix/store") {
+        return Err("a secret file in /nix/store".into());
+    }
+    // Standalone, the mail VM itself is authorised by SPF: by `mx` when
+    // MX reaches it, else by its own address.
+    if plan.mode == mailplan::plan::Mode::Standalone {
+        let cname_target = records
+            .iter()
+            .find(|r| r.record_type() == "CNAME" && r.name == plan.hostname.as_str())
+            .map(|r| r.data.value());
+        let mx_reaches_vm = plan.inbound.kind == mailplan::declaration::InboundKind::SelfHosted
+            || plan.inbound.mx.iter().any(|m| {
+                m.host == plan.hostname || Some(m.host.as_str()) == cname_target.as_deref()
+            });
+        let named = match declaration["publicIP"].as_str() {
+            Some(ip) => plan.spf.contains(&format!(" ip4:{ip} ")),
+            None => plan.spf.contains(&format!(" a:{} ", plan.hostname)),
+        };
+        if !mx_reaches_vm && !named {
+            return Err(format!("SPF {} does not authorise the mail VM", plan.spf));
+        }
+    }
+    // SPF never carries a private address unless the operator wrote it.
+    for term in plan.spf.split(' ').skip(1) {
+        if let Ok(t) = mailplan::spf::SpfTerm::parse(term)
+            && t.is_private_range()
+        {
+            return Err(format!("SPF {} publishes a private address", plan.spf));
+        }
+    }
+    // One mailbox per address.
+    let mut addresses: Vec<String> = plan
+        .mailboxes
+        .iter()
+        .map(|m| m.address.to_string().to_ascii_lowercase())
+        .collect();
+    addresses.sort();
+    if addresses.windows(2).any(|w| w[0] == w[1]) {
+        return Err(format!("duplicate mailboxes {addresses:?}"));
+    }
+    // Manual A records are warned about exactly when nothing updates them.
+    let manual =
+        declaration.get("publicIP").is_none() && declaration.get("domainProvider").is_none();
+    if manual
+        != plan
+            .warnings
+            .iter()
+            .any(|w| w.contains("nothing updates the A records"))
+    {
+        return Err(format!("manual-A warning wrong: {:?}", plan.warnings));
+    }
+    Ok(())
+}
+
 /// Every text the engine can print for a declaration.
 fn everything_printed(declaration: &Value) -> String {
     match mailplan::plan_json(&declaration.to_string()) {
@@ -291,6 +398,48 @@ proptest! {
             let marker = &secret[start..start + 14];
             prop_assert!(!printed.contains(marker), "secret leaked into:\n{printed}");
         }
+        match mailplan::plan_json(&declaration.to_string()) {
+            Ok(planned) => {
+                if let Err(broken) = check_invariants(&declaration, &planned.plan) {
+                    prop_assert!(false, "{broken}\n{declaration}");
+                }
+            }
+            Err(e) => prop_assert!(!e.to_string().contains("internal check failed"), "{e}\n{declaration}"),
+        }
+    }
+
+    /// A secret pasted into a login field (the relay user, a user's name,
+    /// the dyndns username) is never quoted in an error or a warning.
+    #[test]
+    fn pasted_secrets_in_login_fields_are_never_quoted((mut declaration, _) in declaration(),
+                                                       users in proptest::collection::vec(secret().prop_flat_map(user), 1..4),
+                                                       pasted in secret(),
+                                                       slot in 0u8..3) {
+        declaration["users"] = Value::Array(users);
+        match slot {
+            0 => {
+                if !declaration["mailRelay"].is_object() {
+                    declaration["mailRelay"] = json!({ "host": "smtp.sendgrid.net", "passwordFile": "/run/secrets/r" });
+                }
+                declaration["mailRelay"]["user"] = json!(pasted);
+            }
+            1 => declaration["users"][0]["name"] = json!(pasted),
+            _ => {
+                if !declaration["domainProvider"].is_object() {
+                    declaration["domainProvider"] = json!({ "provider": "noip", "hosts": ["x"], "domain": "ddns.net" });
+                }
+                declaration["domainProvider"]["username"] = json!(pasted);
+            }
+        }
+        // The plan itself names the login where it is one (relay.user,
+        // the ddns settings, mailbox addresses); messages never do.
+        let messages = match mailplan::plan_json(&declaration.to_string()) {
+            Ok(planned) => planned.plan.warnings.join("\n"),
+            Err(e) => format!("{e}\n{e:?}"),
+        };
+        let start = pasted.find("Zx").expect("every secret carries its marker");
+        let marker = &pasted[start..start + 14];
+        prop_assert!(!messages.contains(marker), "login quoted in:\n{messages}");
     }
 
     #[test]

@@ -177,7 +177,7 @@ fn user_errors_name_their_field() {
         (
             json!([{ "name": "alice@other.com", "passwordFile": "/run/secrets/a", "roles": ["mailbox"] }]),
             "users[0].name",
-            "is not on example.com",
+            "not on example.com",
         ),
         (
             json!([{ "name": "alice@example.com" }]),
@@ -1007,4 +1007,527 @@ fn lists_are_never_read_as_records_or_names() {
         "isp",
         "invalid type: a list",
     );
+}
+
+// Review fixes.
+
+/// Every text a failing declaration prints.
+fn error_text(extra: Value) -> String {
+    let e = error(extra);
+    format!("{e}\n{e:?}")
+}
+
+fn noip() -> Value {
+    json!({ "provider": "noip", "hosts": ["laufentaler"], "username": "me", "domain": "ddns.net" })
+}
+
+#[test]
+fn mx_never_points_at_the_mail_hosts_cname() {
+    // An inbound relay listing the mail host, which dyndns makes a CNAME.
+    let e = error_text(json!({
+        "domainProvider": noip(),
+        "users": [ddns_user()],
+        "inbound": { "kind": "relay", "mx": ["mx1.example.net", "mail.example.com"] },
+    }));
+    assert!(e.contains("inbound.mx[1]: mail.example.com is a CNAME to the dyndns name laufentaler.ddns.net here"), "{e}");
+    assert!(
+        e.contains("RFC 2181 §10.3") && e.contains("list laufentaler.ddns.net instead"),
+        "{e}"
+    );
+    // With a static address the mail host has an A record: a fine backup MX.
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "inbound": { "kind": "relay", "mx": ["mx1.example.net", "mail.example.com"] },
+    }));
+    assert!(mailplan::mx_never_points_at_a_cname(&p));
+}
+
+#[test]
+fn a_public_pmg_needs_a_name_of_its_own() {
+    for extra in [
+        json!({ "publicIP": STATIC }),
+        json!({ "domainProvider": noip(), "users": [ddns_user()] }),
+        json!({}),
+    ] {
+        let mut d = extra.clone();
+        d["inbound"] = json!({ "kind": "pmg", "host": "mail.example.com", "ip": "198.51.100.25" });
+        assert_error_at(
+            d,
+            "inbound.host",
+            "mail.example.com already has the site's own address",
+        );
+    }
+    assert_error_at(
+        json!({
+            "publicIP": STATIC,
+            "inbound": { "kind": "pmg", "host": "mail.example.com", "ip": "198.51.100.25" },
+        }),
+        "inbound.host",
+        "a PMG on the internet (198.51.100.25) needs its own name for the MX, e.g. pmg.example.com",
+    );
+    // A name the dyndns updater keeps at the WAN address is taken too.
+    assert_error_at(
+        json!({
+            "domainProvider": { "provider": "desec", "hosts": ["home"] },
+            "users": [ddns_user()],
+            "inbound": { "kind": "pmg", "host": "home.example.com", "ip": "198.51.100.25" },
+        }),
+        "inbound.host",
+        "home.example.com already has the site's own address (mailHostname or domainProvider.hosts)",
+    );
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "inbound": { "kind": "pmg", "host": "pmg.example.com", "ip": "198.51.100.25" },
+    }));
+    assert_eq!(record(&p, "A", "pmg.example.com").unwrap(), "198.51.100.25");
+    assert_eq!(record(&p, "A", "mail.example.com").unwrap(), STATIC);
+}
+
+#[test]
+fn standalone_spf_names_the_mail_vm_when_mx_points_elsewhere() {
+    let relay_in = json!({ "kind": "relay", "mx": ["mx1.example.net"] });
+    let p = plan(json!({ "publicIP": STATIC, "inbound": relay_in }));
+    assert_eq!(p.spf, "v=spf1 mx ip4:203.0.113.5 -all");
+    let p = plan(json!({
+        "publicIP": STATIC, "publicIPv6": "2001:db8::25", "ipv6Ptr": true, "inbound": relay_in,
+    }));
+    assert_eq!(p.spf, "v=spf1 mx ip4:203.0.113.5 ip6:2001:db8::25 -all");
+    let p = plan(json!({ "domainProvider": noip(), "users": [ddns_user()], "inbound": relay_in }));
+    assert_eq!(p.spf, "v=spf1 mx a:mail.example.com -all");
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "inbound": { "kind": "pmg", "host": "pmg.example.net", "ip": "198.51.100.25" },
+    }));
+    assert_eq!(p.spf, "v=spf1 mx ip4:203.0.113.5 -all");
+    // MX at the mail host, or a smarthost: `mx` / the provider cover it.
+    assert_eq!(plan(json!({ "publicIP": STATIC })).spf, "v=spf1 mx -all");
+    let p = plan(json!({
+        "publicIP": STATIC, "inbound": relay_in,
+        "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey", "passwordFile": "/run/secrets/sg" },
+    }));
+    assert_eq!(p.spf, "v=spf1 mx include:sendgrid.net -all");
+}
+
+#[test]
+fn the_mail_vms_a_term_counts_against_the_lookup_budget() {
+    let includes = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("include:s{i}.example.net"))
+            .collect()
+    };
+    let relay_in = json!({ "kind": "relay", "mx": ["mx1.example.net"] });
+    // mx + a:mail.example.com + 9 includes = 11.
+    assert_error_at(
+        json!({ "inbound": relay_in, "spf": { "extra": includes(9) } }),
+        "spf.extra",
+        "11 DNS lookups (mx a:mail.example.com include:s0.example.net",
+    );
+    plan(json!({ "inbound": relay_in, "spf": { "extra": includes(8) } }));
+    // ip4: costs no lookup.
+    plan(json!({ "publicIP": STATIC, "inbound": relay_in, "spf": { "extra": includes(9) } }));
+}
+
+#[test]
+fn login_errors_never_quote_the_login() {
+    let key = "SG.Zq7secretsecretsecret.xw9";
+    let e = error_text(json!({
+        "mailRelay": { "host": "smtp.sendgrid.net", "user": key, "passwordFile": "/run/secrets/sg" },
+    }));
+    assert!(
+        e.contains("mailRelay.user: looks like a SendGrid API key (starts with SG.): SendGrid's SMTP user is literally \"apikey\"; the API key goes in passwordFile (or password)"),
+        "{e}"
+    );
+    assert!(!e.contains("Zq7secret"), "{e}");
+    let e = error_text(json!({
+        "users": [{ "name": key, "roles": ["mail-relay"], "relay": { "host": "smtp.sendgrid.net" }, "passwordFile": "/run/secrets/sg" }],
+    }));
+    assert!(
+        e.contains("users[0].name: looks like a SendGrid API key"),
+        "{e}"
+    );
+    assert!(!e.contains("Zq7secret"), "{e}");
+    for (host, user, needle) in [
+        (
+            "smtp.gmail.com",
+            "zqxwabcdefghijkl",
+            "and this user is not one (value not shown",
+        ),
+        (
+            "smtp.office365.com",
+            "Zq7xw-relay",
+            "is not one (value not shown",
+        ),
+        (
+            "smtp.mailgun.org",
+            "key-Zq7xw0123456789abcdef",
+            "and this user is not one (value not shown",
+        ),
+    ] {
+        let e = error_text(
+            json!({ "mailRelay": { "host": host, "user": user, "passwordFile": "/run/secrets/r" } }),
+        );
+        assert!(e.contains("mailRelay.user: ") && e.contains(needle), "{e}");
+        assert!(!e.contains(&user[..7]), "{e}");
+    }
+    // Login syntax errors, and warnings about the user, quote nothing.
+    let e = error_text(json!({
+        "mailRelay": { "host": "smtp.example.net", "user": "Zq7xw secret", "passwordFile": "/run/secrets/r" },
+    }));
+    assert!(
+        e.contains("mailRelay.user: contains a space") && !e.contains("Zq7xw"),
+        "{e}"
+    );
+    for host in ["in-v3.mailjet.com", "email-smtp.eu-west-1.amazonaws.com"] {
+        let p = plan(json!({
+            "publicIP": STATIC,
+            "mailRelay": { "host": host, "user": "Zq7xwsecret", "passwordFile": "/run/secrets/r" },
+        }));
+        assert!(warned(&p, "mailRelay.user: "), "{:?}", p.warnings);
+        assert!(
+            !p.warnings.iter().any(|w| w.contains("Zq7xw")),
+            "{:?}",
+            p.warnings
+        );
+    }
+    // Users are identified by index; long names are left out.
+    let p = plan(
+        json!({ "publicIP": STATIC, "users": [{ "name": "Zq7xwLongSecretish", "passwordFile": "/run/secrets/c" }] }),
+    );
+    assert!(warned(&p, "users[0] has no roles"), "{:?}", p.warnings);
+    assert!(!p.warnings.iter().any(|w| w.contains("Zq7xw")));
+}
+
+/// A Nix-like tree over JSON: strings starting with `path:` are Nix path
+/// values (as `builtins.wasm` hands them to the plugin).
+#[derive(Clone)]
+struct NixLike<'a>(&'a Value);
+
+impl attrset_de::Tree for NixLike<'_> {
+    fn kind(&self) -> attrset_de::Kind {
+        match self.0.as_str() {
+            Some(s) if s.starts_with("path:") => attrset_de::Kind::Path,
+            _ => self.0.kind(),
+        }
+    }
+    fn int(&self) -> i64 {
+        self.0.int()
+    }
+    fn float(&self) -> f64 {
+        self.0.float()
+    }
+    fn boolean(&self) -> bool {
+        self.0.boolean()
+    }
+    fn text(&self) -> Option<String> {
+        let text = self.0.text()?;
+        Some(text.strip_prefix("path:").unwrap_or(&text).to_string())
+    }
+    fn bytes(&self) -> Vec<u8> {
+        self.0.bytes()
+    }
+    fn items(&self) -> Vec<Self> {
+        self.0
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(NixLike)
+            .collect()
+    }
+    fn entries(&self) -> Option<Vec<(String, Self)>> {
+        Some(
+            self.0
+                .as_object()?
+                .iter()
+                .map(|(k, v)| (k.clone(), NixLike(v)))
+                .collect(),
+        )
+    }
+}
+
+fn nix_error(extra: Value) -> (String, String) {
+    let d = decl(extra);
+    match attrset_de::from_tree::<mailplan::Declaration, _>(NixLike(&d)) {
+        Ok(_) => panic!("a Nix path was accepted as a secret"),
+        Err(e) => (e.path(), e.message().to_string()),
+    }
+}
+
+#[test]
+fn secrets_are_never_read_from_the_nix_store_or_a_path_value() {
+    for (extra, path) in [
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "passwordFile": "/nix/store/0a1b-relay-pass" } }),
+            "mailRelay.passwordFile",
+        ),
+        (
+            json!({ "users": [{ "name": "alice@example.com", "passwordFile": "/nix/store/0a1b-alice" }] }),
+            "users[0].passwordFile",
+        ),
+    ] {
+        assert_error_at(
+            extra,
+            path,
+            "is inside /nix/store, which every local user can read",
+        );
+    }
+    assert_error_at(
+        json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "password": "/nix/store/0a1b-relay-pass" } }),
+        "mailRelay.password",
+        "is a Nix store path, not a secret",
+    );
+    // A Nix path value (`password = ./relay-pass;`) is refused, not used as
+    // the password text; so is a path literal as passwordFile.
+    for (extra, path, needle) in [
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "password": "path:/home/op/site/relay-pass" } }),
+            "mailRelay.password",
+            "is a Nix path, not the secret's text",
+        ),
+        (
+            json!({ "users": [{ "name": "alice@example.com", "password": "path:/home/op/site/alice" }] }),
+            "users[0].password",
+            "is a Nix path",
+        ),
+        (
+            json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "passwordFile": "path:/home/op/site/relay-pass" } }),
+            "mailRelay.passwordFile",
+            "write the path as a string",
+        ),
+        (
+            json!({ "users": [{ "name": "alice@example.com", "passwordFile": "path:/home/op/site/alice" }] }),
+            "users[0].passwordFile",
+            "write the path as a string",
+        ),
+    ] {
+        let (at, message) = nix_error(extra);
+        assert_eq!(at, path, "{message}");
+        assert!(message.contains(needle), "{message}");
+        assert!(!message.contains("/home/op"), "{message}");
+    }
+    // The same reader still takes ordinary strings.
+    let d = decl(
+        json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "passwordFile": "/run/secrets/r" } }),
+    );
+    attrset_de::from_tree::<mailplan::Declaration, _>(NixLike(&d)).unwrap();
+}
+
+#[test]
+fn manual_a_records_are_warned_about() {
+    let manual = "no publicIP and no domainProvider: nothing updates the A records (mail.example.com and others marked manual)";
+    let p = plan(json!({}));
+    assert!(warned(&p, manual), "{:?}", p.warnings);
+    let p = plan(
+        json!({ "inbound": { "kind": "pmg", "host": "pmg.example.com", "ip": "192.168.10.5" } }),
+    );
+    assert!(warned(&p, manual), "{:?}", p.warnings);
+    let pmg = p
+        .dns_records
+        .iter()
+        .find(|r| r.name == "pmg.example.com")
+        .unwrap();
+    assert_eq!(
+        pmg.source,
+        mailplan::dns::RecordSource::Operator,
+        "marked manual in the sheet"
+    );
+    assert!(!warned(
+        &plan(json!({ "publicIP": STATIC })),
+        "nothing updates the A records"
+    ));
+    let p = plan(json!({ "domainProvider": noip(), "users": [ddns_user()] }));
+    assert!(
+        !warned(&p, "nothing updates the A records"),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn a_bare_name_and_its_address_are_one_mailbox() {
+    for second in ["bob@example.com", "Bob@example.com"] {
+        let e = error(json!({ "users": [
+            { "name": "bob", "passwordFile": "/run/secrets/b1", "roles": ["mailbox"] },
+            { "name": "carol@example.com", "passwordFile": "/run/secrets/c" },
+            { "name": second, "passwordFile": "/run/secrets/b2" },
+        ]}));
+        let problem = e
+            .problems()
+            .iter()
+            .find(|p| p.path == "users[2].name")
+            .unwrap_or_else(|| panic!("{e}"));
+        assert!(
+            problem
+                .message
+                .contains("users[0] and users[2] are one mailbox on example.com"),
+            "{problem}"
+        );
+    }
+}
+
+#[test]
+fn inbound_mx_lists_are_capped() {
+    let hosts =
+        |n: usize| -> Vec<String> { (0..n).map(|i| format!("mx{i}.example.net")).collect() };
+    let p = plan(json!({ "publicIP": STATIC, "inbound": { "kind": "relay", "mx": hosts(10) } }));
+    let priorities: Vec<u16> = p.inbound.mx.iter().map(|m| m.priority).collect();
+    assert_eq!(priorities, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    for n in [11, 7000] {
+        assert_error_at(
+            json!({ "publicIP": STATIC, "inbound": { "kind": "relay", "mx": hosts(n) } }),
+            "inbound.mx",
+            &format!("lists {n} hosts; at most 10 are accepted"),
+        );
+    }
+}
+
+#[test]
+fn ignored_role_users_are_not_errors_and_their_passwords_are_flagged_unused() {
+    // Decision: the modules write only the plan's secrets (the chosen
+    // relay, the dyndns secret when dyndns runs, mailboxes), so an ignored
+    // user's inline password lands nowhere; the warning says it is unused.
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey", "passwordFile": "/run/secrets/sg" },
+        "users": [
+            { "name": "old-relay", "roles": ["mail-relay"] },
+            { "name": "relay2", "password": "Zq7-inline", "roles": ["mail-relay"], "relay": { "host": "smtp.gmail.com" } },
+            { "name": "ddns", "password": "Zq7-token", "roles": ["domain-provider"] },
+            { "name": "noreply@example.com", "password": "Zq7-box", "roles": ["mail-relay", "mailbox"] },
+        ],
+    }));
+    assert!(
+        warned(
+            &p,
+            "users[0] (old-relay) is tagged mail-relay, but mailRelay is set and wins; that user is unused; remove it"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    assert!(
+        warned(
+            &p,
+            "users[1] (relay2) is tagged mail-relay, but mailRelay is set and wins; that user is unused; remove it (its inline password sits in the declaration"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    assert!(
+        warned(
+            &p,
+            "users[2] (ddns) is tagged domain-provider, but dyndns is skipped (publicIP is static); that user is unused; remove it (its inline password sits"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    assert!(
+        warned(
+            &p,
+            "users[3] (noreply@example.com) is tagged mail-relay, but mailRelay is set and wins; that role is ignored (the mailbox stays)"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    let inline = p
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("inline passwords land"))
+        .unwrap();
+    assert!(inline.contains("users[3].password"), "{inline}");
+    assert!(
+        !inline.contains("users[1]") && !inline.contains("users[2]"),
+        "{inline}"
+    );
+    assert!(!p.warnings.iter().any(|w| w.contains("Zq7")));
+    // Without mailRelay the relay user's requirements still hold.
+    assert_error_at(
+        json!({ "users": [{ "name": "old-relay", "passwordFile": "/run/secrets/r", "roles": ["mail-relay"] }] }),
+        "users[0].relay",
+        "is required for a mail-relay user",
+    );
+}
+
+#[test]
+fn microsoft_365_smtp_auth_is_flagged() {
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "smtp.office365.com", "user": "relay@example.onmicrosoft.com", "passwordFile": "/run/secrets/m365" },
+    }));
+    assert!(
+        warned(
+            &p,
+            "smtp.office365.com: Microsoft is retiring Basic authentication for SMTP AUTH in Exchange Online, and the password login fails (5.7.139 / 5.7.30) once the tenant disables it"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    assert!(warned(
+        &p,
+        "Confirm Authenticated SMTP is on for the mailbox"
+    ));
+    assert!(warned(
+        &p,
+        "connector (<tenant>.mail.protection.outlook.com:25, authorised by the site's static IP or a certificate) or another provider"
+    ));
+    let hint = p.relay.unwrap().credential_hint;
+    assert!(
+        hint.contains("Authenticated SMTP") && hint.contains("5.7.139"),
+        "{hint}"
+    );
+    // The connector (no SASL) is what the warning recommends.
+    let p = plan(
+        json!({ "publicIP": STATIC, "mailRelay": { "host": "example-com.mail.protection.outlook.com", "port": 25 } }),
+    );
+    assert!(!warned(&p, "retiring"), "{:?}", p.warnings);
+}
+
+#[test]
+fn a_private_relay_address_is_not_published_in_spf() {
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "mailRelay": { "host": "10.0.0.5", "port": 25 },
+    }));
+    assert_eq!(p.spf, "v=spf1 mx -all");
+    assert!(
+        warned(
+            &p,
+            "mailRelay.host: 10.0.0.5 is not a public address, so SPF leaves out ip4:10.0.0.5; add the relay's public sending address to spf.extra"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    assert!(warned(
+        &p,
+        "add the relay's public sending address to spf.extra"
+    ));
+    let mut user = relay_user("relay", "192.168.1.25");
+    user["relay"]["port"] = json!(25);
+    let p = plan(json!({ "publicIP": STATIC, "users": [user] }));
+    assert!(
+        warned(
+            &p,
+            "users[0].relay.host: 192.168.1.25 is not a public address"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    assert!(!p.spf.contains("192.168"));
+    // A LAN PMG sending through the WAN address is covered by `mx`.
+    let p = plan(json!({
+        "publicIP": STATIC,
+        "inbound": { "kind": "pmg", "host": "pmg.example.com", "ip": "192.168.10.5" },
+        "mailRelay": { "host": "192.168.10.5", "port": 25 },
+    }));
+    assert!(
+        warned(
+            &p,
+            "(a PMG sending through the site's WAN address is covered by mx)"
+        ),
+        "{:?}",
+        p.warnings
+    );
+    // Public addresses are still published.
+    let p =
+        plan(json!({ "publicIP": STATIC, "mailRelay": { "host": "198.51.100.7", "port": 25 } }));
+    assert_eq!(p.spf, "v=spf1 mx ip4:198.51.100.7 -all");
+    assert!(!warned(&p, "not a public address"));
 }

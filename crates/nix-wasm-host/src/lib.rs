@@ -19,9 +19,10 @@
 //! - a fresh instance for every call, from a pre-linked module compiled
 //!   once (the evaluator caches compiled modules per file in the same way);
 //!   as there, host functions called from a Wasm start function trap;
-//! - the evaluator's wasmtime instance-pool rules, checked explicitly as
-//!   this host does not use the pool: a module with more than one memory
-//!   or table, or a table over 20 000 elements, does not compile.
+//! - instances from a wasmtime pooling allocator, as in the evaluator, and
+//!   its pool rules checked explicitly when a module is compiled: a module
+//!   with more than one memory or table, or a table over 20 000 elements,
+//!   does not compile.
 //!
 //! ```no_run
 //! use nix_wasm_host::{Host, NixValue};

@@ -9,9 +9,17 @@
 //! ```
 //!
 //! This crate wraps the host's 23 `env` imports in [`Value`], defines
-//! `nix_wasm_init_v1` (which routes Rust panics to a Nix evaluation
-//! error), provides [`entry_point!`] to export functions, and bridges Nix
-//! values and serde types both ways ([`from_value`], [`to_value`]).
+//! `nix_wasm_init_v1`, provides [`entry_point!`] to export functions, and
+//! bridges Nix values and serde types both ways ([`from_value`],
+//! [`to_value`]).
+//!
+//! Errors an entry point returns end the call through the host's `panic`,
+//! so their text becomes the Nix evaluation error. A Rust panic does too
+//! when the plugin is built with `-Cpanic=abort`: `nix_wasm_init_v1`
+//! installs a hook that forwards its message. With
+//! `-Cpanic=immediate-abort` (smaller: no panic messages are compiled in)
+//! a panic is a bare `unreachable` trap, which Nix still reports as an
+//! evaluation error naming the plugin and the function, without a message.
 //!
 //! Values are opaque ids valid for one call; every call runs in a fresh
 //! instance, so nothing survives between calls. Attribute order as the host
@@ -274,7 +282,9 @@ pub fn fail(message: &str) -> ! {
 }
 
 /// Called by the host before every entry point: routes Rust panics to
-/// [`fail`], so they surface as Nix evaluation errors with their message.
+/// [`fail`], so they surface as Nix evaluation errors with their message
+/// (unless the plugin is built with `-Cpanic=immediate-abort`, where a
+/// panic never reaches a hook).
 #[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn nix_wasm_init_v1() {
