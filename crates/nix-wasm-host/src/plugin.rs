@@ -53,6 +53,11 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// each call has one).
 const POOLED_INSTANCES: u32 = 32;
 
+/// How much of a pooled memory (and table) is zeroed in place when an
+/// instance ends, rather than returned to the kernel: a typical call
+/// touches less than this, and would otherwise page-fault it all back in.
+const KEEP_RESIDENT: usize = 2 << 20;
+
 /// Advances an engine's epoch until dropped, so that calls running past
 /// their deadline trap.
 struct EpochTicker {
@@ -109,7 +114,9 @@ impl Host {
         pool.total_core_instances(POOLED_INSTANCES)
             .total_memories(POOLED_INSTANCES)
             .total_tables(POOLED_INSTANCES)
-            .max_memory_size(limits.max_memory);
+            .max_memory_size(limits.max_memory)
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(KEEP_RESIDENT);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let ticker = limits
