@@ -596,6 +596,9 @@ impl<'de, T: Tree> de::VariantAccess<'de> for TreeDeserializer<T> {
 }
 
 #[cfg(feature = "json")]
+pub use json::NixJson;
+
+#[cfg(feature = "json")]
 mod json {
     use super::{Kind, Tree};
 
@@ -647,6 +650,49 @@ mod json {
                 self.as_object()
                     .map(|map| map.iter().map(|(k, v)| (k.clone(), v)).collect())
                     .unwrap_or_default(),
+            )
+        }
+    }
+
+    /// JSON standing in for Nix values, paths included: a string starting
+    /// with `path:` is a Nix path with the rest as its text. Lets a type's
+    /// handling of Nix paths be tested without an evaluator.
+    #[derive(Debug, Clone, Copy)]
+    pub struct NixJson<'a>(pub &'a serde_json::Value);
+
+    impl Tree for NixJson<'_> {
+        fn kind(&self) -> Kind {
+            match self.0.as_str() {
+                Some(s) if s.starts_with("path:") => Kind::Path,
+                _ => self.0.kind(),
+            }
+        }
+        fn int(&self) -> i64 {
+            self.0.int()
+        }
+        fn float(&self) -> f64 {
+            self.0.float()
+        }
+        fn boolean(&self) -> bool {
+            self.0.boolean()
+        }
+        fn text(&self) -> Option<String> {
+            let text = self.0.text()?;
+            Some(text.strip_prefix("path:").unwrap_or(&text).to_string())
+        }
+        fn bytes(&self) -> Vec<u8> {
+            self.0.bytes()
+        }
+        fn items(&self) -> Vec<Self> {
+            self.0.items().into_iter().map(NixJson).collect()
+        }
+        fn entries(&self) -> Option<Vec<(String, Self)>> {
+            Some(
+                self.0
+                    .entries()?
+                    .into_iter()
+                    .map(|(k, v)| (k, NixJson(v)))
+                    .collect(),
             )
         }
     }
@@ -774,53 +820,12 @@ mod tests {
         }
     }
 
-    /// A tree with path nodes: strings starting with `path:`.
-    #[derive(Clone)]
-    struct WithPaths<'a>(&'a serde_json::Value);
-
-    impl super::Tree for WithPaths<'_> {
-        fn kind(&self) -> super::Kind {
-            match self.0.as_str() {
-                Some(s) if s.starts_with("path:") => super::Kind::Path,
-                _ => super::Tree::kind(&self.0),
-            }
-        }
-        fn int(&self) -> i64 {
-            self.0.int()
-        }
-        fn float(&self) -> f64 {
-            self.0.float()
-        }
-        fn boolean(&self) -> bool {
-            self.0.boolean()
-        }
-        fn text(&self) -> Option<String> {
-            let text = self.0.text()?;
-            Some(text.strip_prefix("path:").unwrap_or(&text).to_string())
-        }
-        fn bytes(&self) -> Vec<u8> {
-            self.0.bytes()
-        }
-        fn items(&self) -> Vec<Self> {
-            self.0.as_array().unwrap().iter().map(WithPaths).collect()
-        }
-        fn entries(&self) -> Option<Vec<(String, Self)>> {
-            Some(
-                self.0
-                    .as_object()?
-                    .iter()
-                    .map(|(k, v)| (k.clone(), WithPaths(v)))
-                    .collect(),
-            )
-        }
-    }
-
     #[test]
     fn a_type_can_tell_a_path_from_a_string() {
         use super::Tree;
         let path = json!("path:/home/op/secret");
         assert_eq!(
-            from_tree::<Spelled, _>(WithPaths(&path)).unwrap(),
+            from_tree::<Spelled, _>(super::NixJson(&path)).unwrap(),
             Spelled {
                 text: "/home/op/secret".into(),
                 path: true
@@ -828,7 +833,7 @@ mod tests {
         );
         let string = json!("/run/secrets/x");
         assert_eq!(
-            from_tree::<Spelled, _>(WithPaths(&string)).unwrap(),
+            from_tree::<Spelled, _>(super::NixJson(&string)).unwrap(),
             Spelled {
                 text: "/run/secrets/x".into(),
                 path: false
@@ -838,10 +843,10 @@ mod tests {
         assert!(!serde_json::from_str::<Spelled>("\"/x\"").unwrap().path);
         // Types that do not ask still read a path as its text.
         assert_eq!(
-            from_tree::<String, _>(WithPaths(&path)).unwrap(),
+            from_tree::<String, _>(super::NixJson(&path)).unwrap(),
             "/home/op/secret"
         );
-        assert_eq!(WithPaths(&path).kind(), super::Kind::Path);
+        assert_eq!(super::NixJson(&path).kind(), super::Kind::Path);
     }
 
     #[test]

@@ -1197,56 +1197,9 @@ fn login_errors_never_quote_the_login() {
     assert!(!p.warnings.iter().any(|w| w.contains("Zq7xw")));
 }
 
-/// A Nix-like tree over JSON: strings starting with `path:` are Nix path
-/// values (as `builtins.wasm` hands them to the plugin).
-#[derive(Clone)]
-struct NixLike<'a>(&'a Value);
-
-impl attrset_de::Tree for NixLike<'_> {
-    fn kind(&self) -> attrset_de::Kind {
-        match self.0.as_str() {
-            Some(s) if s.starts_with("path:") => attrset_de::Kind::Path,
-            _ => self.0.kind(),
-        }
-    }
-    fn int(&self) -> i64 {
-        self.0.int()
-    }
-    fn float(&self) -> f64 {
-        self.0.float()
-    }
-    fn boolean(&self) -> bool {
-        self.0.boolean()
-    }
-    fn text(&self) -> Option<String> {
-        let text = self.0.text()?;
-        Some(text.strip_prefix("path:").unwrap_or(&text).to_string())
-    }
-    fn bytes(&self) -> Vec<u8> {
-        self.0.bytes()
-    }
-    fn items(&self) -> Vec<Self> {
-        self.0
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(NixLike)
-            .collect()
-    }
-    fn entries(&self) -> Option<Vec<(String, Self)>> {
-        Some(
-            self.0
-                .as_object()?
-                .iter()
-                .map(|(k, v)| (k.clone(), NixLike(v)))
-                .collect(),
-        )
-    }
-}
-
 fn nix_error(extra: Value) -> (String, String) {
     let d = decl(extra);
-    match attrset_de::from_tree::<mailplan::Declaration, _>(NixLike(&d)) {
+    match attrset_de::from_tree::<mailplan::Declaration, _>(attrset_de::NixJson(&d)) {
         Ok(_) => panic!("a Nix path was accepted as a secret"),
         Err(e) => (e.path(), e.message().to_string()),
     }
@@ -1308,7 +1261,7 @@ fn secrets_are_never_read_from_the_nix_store_or_a_path_value() {
     let d = decl(
         json!({ "mailRelay": { "host": "smtp.example.net", "user": "u", "passwordFile": "/run/secrets/r" } }),
     );
-    attrset_de::from_tree::<mailplan::Declaration, _>(NixLike(&d)).unwrap();
+    attrset_de::from_tree::<mailplan::Declaration, _>(attrset_de::NixJson(&d)).unwrap();
 }
 
 #[test]
