@@ -20,7 +20,7 @@ let
 
   relayCredential = secrets.relay;
   saslMap = plan.postfix.saslPasswordMap;
-  pmgDelivery = plan.inbound.deliveryPort != 25;
+  pmgService = render.postfixPmgService plan;
   http01 = plan.tls.mode == "http-01";
 
   # The dovecot unit is `dovecot.service` since nixos-25.05 (with a
@@ -113,7 +113,7 @@ in
         };
       enableSubmission = true;
       enableSubmissions = true;
-      settings.master = lib.mkIf pmgDelivery { pmg = render.postfixPmgService plan; };
+      settings.master = lib.mkIf (pmgService != null) { pmg = pmgService; };
     };
 
     # Relay and mailbox credentials: written at boot, never in the store

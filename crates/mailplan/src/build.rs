@@ -890,11 +890,8 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         }
     }
     if let Some(relay) = &relay {
-        match relay.host {
-            RelayHost::Ipv4(ip)
-                if matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom)
-                    && !is_public_v4(ip) =>
-            {
+        match relay.host.private_ipv4() {
+            Some(ip) if matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom) => {
                 let covered = if relay.provider == RelayProvider::Pmg {
                     " (a PMG sending through the site's WAN address is covered by mx)"
                 } else {
@@ -1013,8 +1010,7 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
                     "{hint}; the mail VM's own {selector}._domainkey record stays valid beside it"
                 ));
             }
-            let private_ip = matches!(relay.host, RelayHost::Ipv4(ip) if !is_public_v4(ip));
-            if relay.provider == RelayProvider::Custom && !private_ip {
+            if relay.provider == RelayProvider::Custom && relay.host.private_ipv4().is_none() {
                 d.warn(format!(
                     "{} is not a provider mailplan knows: SPF authorises {} only; if the relay sends from other addresses, add its SPF include to spf.extra",
                     relay.host,

@@ -277,6 +277,15 @@ impl RelayHost {
             RelayHost::Ipv4(_) => None,
         }
     }
+
+    /// The address, when the host is an IPv4 address that is not public
+    /// (a relay on the LAN): nobody on the internet sees mail come from it.
+    pub fn private_ipv4(&self) -> Option<Ipv4Addr> {
+        match self {
+            RelayHost::Ipv4(ip) if !crate::names::is_public_v4(*ip) => Some(*ip),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for RelayHost {

@@ -173,33 +173,6 @@ impl SpfTerm {
         }
     }
 
-    /// True for an `ip4:`/`ip6:` term inside a private range (RFC 1918,
-    /// carrier-grade NAT 100.64/10, unique local fc00::/7), which no
-    /// receiver on the internet ever sees.
-    pub fn is_private_range(&self) -> bool {
-        match self.mechanism {
-            Mechanism::Ip4(addr, len) => {
-                let [a, b, ..] = addr.octets();
-                let (range, prefix) = if a == 10 {
-                    (true, 8)
-                } else if a == 172 && (16..32).contains(&b) {
-                    (true, 12)
-                } else if a == 192 && b == 168 {
-                    (true, 16)
-                } else if a == 100 && (64..128).contains(&b) {
-                    (true, 10)
-                } else {
-                    (false, 0)
-                };
-                range && len.unwrap_or(32) >= prefix
-            }
-            Mechanism::Ip6(addr, len) => {
-                addr.segments()[0] & 0xfe00 == 0xfc00 && len.unwrap_or(128) >= 7
-            }
-            _ => false,
-        }
-    }
-
     /// Parses one term as written in `spf.extra`.
     pub fn parse(input: &str) -> Result<Self, String> {
         let lower = input.to_ascii_lowercase();
@@ -521,29 +494,6 @@ mod tests {
         let err = r.check_lookup_budget().unwrap_err();
         assert!(err.contains("11 DNS lookups"), "{err}");
         assert!(err.contains("RFC 7208"), "{err}");
-    }
-
-    #[test]
-    fn private_ranges() {
-        for private in [
-            "ip4:10.0.0.5",
-            "ip4:172.16.0.0/12",
-            "ip4:192.168.1.0/24",
-            "ip4:100.64.0.1",
-            "ip6:fd00::1",
-        ] {
-            assert!(t(private).is_private_range(), "{private}");
-        }
-        for public in [
-            "ip4:192.0.2.1",
-            "ip4:172.32.0.1",
-            "ip4:8.0.0.0/7",
-            "ip6:2001:db8::1",
-            "a:mail.example.com",
-            "ip4:10.0.0.0/7",
-        ] {
-            assert!(!t(public).is_private_range(), "{public}");
-        }
     }
 
     #[test]
