@@ -1100,6 +1100,7 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     let firewall_inputs = FirewallInputs {
         inbound: inbound_path,
         internal_clients_only: decl.internal_clients_only,
+        webmail: decl.webmail,
         tls: decl.tls,
     };
 
@@ -1158,6 +1159,7 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         dmarc,
         dkim,
         tls,
+        webmail: decl.webmail,
         inbound: InboundPlan {
             kind: decl.inbound.kind,
             mx,

@@ -59,6 +59,10 @@ pub struct Declaration {
     /// Clients are LAN/VPN only: forward just 25 and 443 from the WAN.
     #[serde(default)]
     pub internal_clients_only: bool,
+    /// Roundcube webmail on 443 (the guide's setup); without it, 443 is
+    /// neither forwarded nor opened.
+    #[serde(default = "webmail_default")]
+    pub webmail: bool,
     /// How the mail host's certificate is obtained.
     #[serde(default)]
     pub tls: TlsMode,
@@ -74,6 +78,10 @@ pub struct Declaration {
     /// Answers to the guide's decision tree.
     #[serde(default)]
     pub isp: IspAnswers,
+}
+
+fn webmail_default() -> bool {
+    true
 }
 
 /// The customer's configuration name: letters, digits, `.`, `_`, `-`.

@@ -72,6 +72,8 @@ pub struct FirewallInputs {
     pub inbound: InboundPath,
     /// Clients are LAN/VPN only.
     pub internal_clients_only: bool,
+    /// Roundcube webmail is served on 443.
+    pub webmail: bool,
     /// Certificate mode (HTTP-01 needs port 80).
     pub tls: TlsMode,
 }
@@ -115,7 +117,9 @@ pub fn wan_forwards(inputs: FirewallInputs) -> Vec<PortRule> {
         rules.push(PortRule::tcp(587, "STARTTLS submission (most clients)"));
         rules.push(PortRule::tcp(993, "IMAPS (external clients reading mail)"));
     }
-    rules.push(PortRule::tcp(443, "HTTPS: Roundcube webmail"));
+    if inputs.webmail {
+        rules.push(PortRule::tcp(443, "HTTPS: Roundcube webmail"));
+    }
     if inputs.tls == TlsMode::Http01 {
         rules.push(PortRule::tcp(
             80,
@@ -141,7 +145,9 @@ pub fn vm_ports(inputs: FirewallInputs) -> Vec<PortRule> {
     rules.push(PortRule::tcp(465, "SMTPS submission"));
     rules.push(PortRule::tcp(587, "STARTTLS submission"));
     rules.push(PortRule::tcp(993, "IMAPS"));
-    rules.push(PortRule::tcp(443, "HTTPS: Roundcube webmail"));
+    if inputs.webmail {
+        rules.push(PortRule::tcp(443, "HTTPS: Roundcube webmail"));
+    }
     if inputs.tls == TlsMode::Http01 {
         rules.push(PortRule::tcp(80, "HTTP: ACME HTTP-01 challenge"));
     }
@@ -163,6 +169,7 @@ mod tests {
         let inputs = FirewallInputs {
             inbound: DIRECT,
             internal_clients_only: false,
+            webmail: true,
             tls: TlsMode::Dns01,
         };
         assert_eq!(ports(&wan_forwards(inputs)), [25, 465, 587, 993, 443]);
@@ -178,6 +185,7 @@ mod tests {
         let inputs = FirewallInputs {
             inbound: DIRECT,
             internal_clients_only: true,
+            webmail: true,
             tls: TlsMode::Dns01,
         };
         assert_eq!(ports(&wan_forwards(inputs)), [25, 443]);
@@ -185,10 +193,29 @@ mod tests {
     }
 
     #[test]
+    fn no_webmail_no_443() {
+        let inputs = FirewallInputs {
+            inbound: DIRECT,
+            internal_clients_only: true,
+            webmail: false,
+            tls: TlsMode::Dns01,
+        };
+        assert_eq!(ports(&wan_forwards(inputs)), [25]);
+        assert_eq!(ports(&vm_ports(inputs)), [25, 465, 587, 993]);
+        let http = FirewallInputs {
+            tls: TlsMode::Http01,
+            ..inputs
+        };
+        assert_eq!(ports(&wan_forwards(http)), [25, 80]);
+        assert_eq!(ports(&vm_ports(http)), [25, 465, 587, 993, 80]);
+    }
+
+    #[test]
     fn pmg_paths() {
         let lan = FirewallInputs {
             inbound: InboundPath::LanPmg("192.168.10.5".parse().unwrap()),
             internal_clients_only: true,
+            webmail: true,
             tls: TlsMode::Dns01,
         };
         let rules = wan_forwards(lan);

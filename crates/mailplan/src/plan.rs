@@ -53,6 +53,8 @@ pub struct Plan {
     pub dkim: DkimPlan,
     /// The mail host's certificate.
     pub tls: TlsPlan,
+    /// Roundcube webmail is served on 443 of the mail host.
+    pub webmail: bool,
     /// Where inbound mail arrives.
     pub inbound: InboundPlan,
     /// Mailboxes to create (passwords travel in the secrets).

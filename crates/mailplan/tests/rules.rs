@@ -720,6 +720,28 @@ fn internal_clients_only_forwards_25_and_443() {
     );
 }
 
+#[test]
+fn webmail_off_closes_443() {
+    let p = plan(json!({ "publicIP": STATIC }));
+    assert!(p.webmail, "webmail is on unless declared off");
+    let p = plan(json!({ "publicIP": STATIC, "webmail": false }));
+    assert!(!p.webmail);
+    let wan: Vec<u16> = p.firewall.iter().map(|r| r.port).collect();
+    assert_eq!(
+        wan,
+        [25, 465, 587, 993],
+        "nothing listens on 443 to forward to"
+    );
+    let vm: Vec<u16> = p.vm_firewall.iter().map(|r| r.port).collect();
+    assert_eq!(vm, [25, 465, 587, 993]);
+    let p = plan(
+        json!({ "publicIP": STATIC, "webmail": false, "internalClientsOnly": true, "tls": "http-01" }),
+    );
+    let wan: Vec<u16> = p.firewall.iter().map(|r| r.port).collect();
+    assert_eq!(wan, [25, 80], "HTTP-01 still needs 80 without webmail");
+    assert_error_at(json!({ "webmail": "no" }), "webmail", "boolean");
+}
+
 // Postfix relaying parameters.
 
 #[test]
