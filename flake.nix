@@ -1,33 +1,43 @@
 {
   description = "mailplan: put a customer's mail VM on the public internet from one declaration";
 
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
 
   outputs =
     { self, nixpkgs }:
     let
-      systems = [
+      inherit (nixpkgs) lib;
+
+      # The VMs, the checks and the full package run on Linux; the runner
+      # of the import-from-derivation fallback also builds where operators
+      # evaluate (macOS included).
+      linuxSystems = [
         "x86_64-linux"
         "aarch64-linux"
       ];
-      forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+      runnerSystems = linuxSystems ++ [
+        "x86_64-darwin"
+        "aarch64-darwin"
+      ];
+      forSystems = systems: f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
 
       mailplanLib = import ./nix/lib { };
 
-      # Evaluators without builtins.wasm (stock Nix) run the engine by
-      # import-from-derivation, with this flake's runner.
-      wasmCallFor =
-        pkgs:
-        if builtins ? wasm then
-          null
-        else
-          mailplanLib.callers.ifd {
-            inherit (pkgs) runCommand;
-            runner = self.packages.${pkgs.stdenv.hostPlatform.system}.nix-wasm-run;
-          };
+      # Evaluators without builtins.wasm run the engine by
+      # import-from-derivation: the runner and the call are built for the
+      # machine that evaluates, whatever system the VM runs.
+      ifdCaller =
+        system:
+        mailplanLib.callers.ifd {
+          inherit (nixpkgs.legacyPackages.${system}) runCommand;
+          runner = self.packages.${system}.nix-wasm-run;
+        };
 
       # Imported by both VM modules; the key makes the module system take
-      # it once, so nixosModules.default defines the caller once.
+      # it once, so nixosModules.default defines the caller once. Pure flake
+      # evaluation does not reveal the evaluating system: the VM's build
+      # platform stands in for it (set services.mailplan.wasmCall =
+      # mailplan.lib.ifdCaller "<system>" when they differ).
       defaultCaller = {
         key = "mailplan#defaultCaller";
         _file = ./flake.nix;
@@ -35,7 +45,12 @@
           (
             { lib, pkgs, ... }:
             {
-              services.mailplan.wasmCall = lib.mkDefault (wasmCallFor pkgs);
+              services.mailplan.wasmCall = lib.mkDefault (
+                if builtins ? wasm then
+                  null
+                else
+                  ifdCaller (builtins.currentSystem or pkgs.stdenv.buildPlatform.system)
+              );
             }
           )
         ];
@@ -51,14 +66,48 @@
         builtins.attrNames (builtins.readDir ./examples)
       );
       exampleName = file: builtins.head (builtins.match "(.*)\\.json" file);
+
+      version = (builtins.fromTOML (builtins.readFile ./Cargo.toml)).workspace.package.version;
+
+      # A source tree of the repository holding only `paths` (relative to
+      # it), and the directories leading to them.
+      sourceOf =
+        name: paths:
+        lib.cleanSourceWith {
+          inherit name;
+          src = ./.;
+          filter =
+            path: type:
+            let
+              relative = lib.removePrefix (toString ./. + "/") (toString path);
+            in
+            lib.any (
+              wanted: relative == wanted || lib.hasPrefix "${relative}/" wanted || lib.hasPrefix "${wanted}/" relative
+            ) paths;
+        };
+      crates = builtins.attrNames (builtins.readDir ./crates);
+      # What cargo needs to load the workspace and build it: every
+      # manifest, every crate's sources, and the bench a manifest declares;
+      # no tests.
+      workspacePaths = [
+        "Cargo.toml"
+        "Cargo.lock"
+        "crates/mailplan-wasm/benches"
+      ]
+      ++ lib.concatMap (crate: [
+        "crates/${crate}/Cargo.toml"
+        "crates/${crate}/src"
+      ]) crates;
     in
     {
       # The plan functions (plan, spf, dnsRecords, relay, ddns, zone,
       # secrets, version), the builders (addMailRelay, addDomainProvider,
       # withPublicIP), the renderers, and mkSite. `withWasmCall` gives the
-      # same library with another engine caller.
+      # same library with another engine caller; `ifdCaller system` is the
+      # import-from-derivation caller that builds on `system`.
       lib = mailplanLib // {
         withWasmCall = wasmCall: import ./nix/lib { inherit wasmCall; };
+        inherit ifdCaller;
         mkSite = import ./nix/site.nix { inherit self; };
       };
 
@@ -89,22 +138,39 @@
         ];
       };
 
-      packages = forAllSystems (
-        pkgs:
-        let
-          workspace = pkgs.rustPlatform.buildRustPackage {
+      packages = lib.foldl' lib.recursiveUpdate { } [
+        (forSystems runnerSystems (pkgs: {
+          # The runner alone, for import-from-derivation during evaluation:
+          # one binary, no tests.
+          nix-wasm-run = pkgs.rustPlatform.buildRustPackage {
+            pname = "nix-wasm-run";
+            inherit version;
+            src = sourceOf "nix-wasm-run-source" workspacePaths;
+            cargoLock.lockFile = ./Cargo.lock;
+            cargoBuildFlags = [
+              "--package"
+              "nix-wasm-host"
+              "--bin"
+              "nix-wasm-run"
+            ];
+            doCheck = false;
+            meta.mainProgram = "nix-wasm-run";
+          };
+        }))
+        (forSystems linuxSystems (pkgs: {
+          # The CLI and the runner, with the tests of the engine, the CLI,
+          # the host and the plugin.
+          mailplan = pkgs.rustPlatform.buildRustPackage {
             pname = "mailplan";
-            version = (builtins.fromTOML (builtins.readFile ./Cargo.toml)).workspace.package.version;
-            src = pkgs.lib.fileset.toSource {
-              root = ./.;
-              fileset = pkgs.lib.fileset.unions [
-                ./Cargo.toml
-                ./Cargo.lock
-                ./crates
-                ./examples
-                ./nix/mailplan.wasm
-              ];
-            };
+            inherit version;
+            src = sourceOf "mailplan-source" (
+              workspacePaths
+              ++ map (crate: "crates/${crate}/tests") crates
+              ++ [
+                "examples"
+                "nix/mailplan.wasm"
+              ]
+            );
             cargoLock.lockFile = ./Cargo.lock;
             cargoBuildFlags = [
               "--package"
@@ -124,34 +190,29 @@
             ];
             meta.mainProgram = "mailplan";
           };
-        in
-        {
-          mailplan = workspace;
-          nix-wasm-run = workspace;
-          default = workspace;
+          default = self.packages.${pkgs.stdenv.hostPlatform.system}.mailplan;
           # The committed plugin, as evaluation uses it. Its build needs a
           # pinned nightly with -Zbuild-std, which nixpkgs does not carry:
           # scripts/build-wasm.sh rebuilds it, and the repository's test
           # command checks that the rebuild is byte-identical.
           mailplan-wasm = pkgs.runCommand "mailplan.wasm" { } "cp ${./nix/mailplan.wasm} $out";
-        }
-        # The example site's mail VM (`nix run .#mail-vm`), for its system.
-        // pkgs.lib.optionalAttrs (pkgs.stdenv.hostPlatform.system == "x86_64-linux") {
-          mail-vm = self.nixosConfigurations.mail.config.system.build.vm;
-        }
-      );
+        }))
+        # The example site's mail VM (`nix run .#mail-vm`).
+        { x86_64-linux.mail-vm = self.nixosConfigurations.mail.config.system.build.vm; }
+      ];
 
-      checks = forAllSystems (
+      checks = forSystems linuxSystems (
         pkgs:
         let
-          planFor = (self.lib.withWasmCall (wasmCallFor pkgs)).plan;
+          system = pkgs.stdenv.hostPlatform.system;
+          planFor = (self.lib.withWasmCall (if builtins ? wasm then null else ifdCaller system)).plan;
           expected = file: builtins.fromJSON (builtins.readFile ./examples/expected/${exampleName file}.plan.json);
           declaration = file: builtins.fromJSON (builtins.readFile ./examples/${file});
           mismatches = builtins.filter (file: planFor (declaration file) != expected file) examples;
         in
         {
           # cargo test of the engine, CLI, host and plugin.
-          unit = self.packages.${pkgs.stdenv.hostPlatform.system}.mailplan;
+          unit = self.packages.${system}.mailplan;
 
           # Every example planned during evaluation equals its expected plan.
           eval =
@@ -168,6 +229,6 @@
         }
       );
 
-      formatter = forAllSystems (pkgs: pkgs.nixfmt);
+      formatter = forSystems runnerSystems (pkgs: pkgs.nixfmt);
     };
 }

@@ -26,12 +26,13 @@ need_debian_packages() {
 
 step "system packages"
 # nix-bin: Nix 2.8 for the Nix tests; binaryen: wasm-opt for the plugin
-# build; the rest: the real daemons and checkers of tests/daemons. Postfix
-# is installed without a configuration of its own (the tests write theirs).
+# build; the rest: the real daemons and checkers of tests/daemons (debootstrap
+# makes the Debian 13 root with Dovecot 2.4). Postfix is installed without a
+# configuration of its own (the tests write theirs).
 echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
 need_debian_packages nix-bin binaryen python3 python3-venv git \
   postfix dovecot-core dovecot-imapd dovecot-lmtpd opendkim opendkim-tools \
-  bind9-utils openssl bsdutils
+  bind9-utils openssl bsdutils debootstrap systemd util-linux
 
 step "Rust toolchains"
 rustup component add rustfmt clippy
@@ -56,6 +57,9 @@ fi
 
 step "Nix tests (Nix 2.8, the engine through builtins.exec)"
 tests/nix/run.sh
+
+step "NixOS modules, flake and VM test nodes, by the real module system over the 26.05 and 26.11 option surfaces"
+tests/nixos/run.sh
 
 step "real daemons on loopback (postfix, dovecot, opendkim, named-checkzone, SPF/DMARC/DKIM checkers)"
 as_root tests/daemons/run.sh

@@ -9,5 +9,5 @@
     fsType = "ext4";
   };
   services.openssh.enable = true;
-  system.stateVersion = "25.11";
+  system.stateVersion = "26.05";
 }

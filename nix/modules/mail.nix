@@ -3,6 +3,10 @@
 # closed relay), dovecot (IMAPS, mailboxes), opendkim with first-boot key
 # generation, Roundcube on nginx, certificates, firewall. The module maps
 # the plan onto nixpkgs options; the decisions are the engine's.
+#
+# Written against the NixOS 26.05 modules (dovecot's RFC 42 `settings`,
+# the acme-<cert>.service baseline certificate, networking.firewall.backend);
+# tests/nixos evaluates it over their transcribed option surfaces.
 {
   config,
   lib,
@@ -12,8 +16,8 @@
 let
   cfg = config.services.mailplan;
   mailplanLib = import ../lib { inherit (cfg) wasmCall; };
-  inherit (mailplanLib.render) paths;
-  render = mailplanLib.render;
+  inherit (mailplanLib) render;
+  inherit (render) paths;
 
   plan = cfg.plan;
   secrets = mailplanLib.secrets cfg.customer;
@@ -22,55 +26,57 @@ let
   saslMap = plan.postfix.saslPasswordMap;
   pmgService = render.postfixPmgService plan;
   http01 = plan.tls.mode == "http-01";
+  nginxRuns = plan.webmail || http01;
 
-  # The dovecot unit is `dovecot.service` since nixos-25.05 (with a
-  # `dovecot2.service` alias until 25.11).
+  # nixpkgs 26.05 names dovecot's unit dovecot.service, and its auth
+  # process runs as the default internal user, which reads the passwd-file.
   dovecotUnit = "dovecot.service";
+  dovecotGroup = config.services.dovecot2.settings.default_internal_group;
+
+  # Where the certificate comes from before postfix, dovecot and nginx may
+  # start: with http-01, nixpkgs' acme-<host>.service puts a self-signed
+  # baseline in place (replaced once Let's Encrypt answers); with dns-01,
+  # mailplan's placeholder until the dns VM syncs the real one.
+  certificateUnit =
+    if http01 then "acme-${plan.hostname}.service" else "mailplan-placeholder-certificate.service";
+  # nginx runs as its own user and reads the key itself; postfix and
+  # dovecot read it as root.
+  keyGroup = if nginxRuns then config.services.nginx.group else "root";
 
   openPorts = map (r: r.port) (lib.filter (r: r.source == null) plan.vmFirewall);
   restrictedPorts = lib.filter (r: r.source != null) plan.vmFirewall;
+  firewallBackend = config.networking.firewall.backend;
 
-  # Mailbox and relay secrets read from files arrive as systemd credentials.
-  mailboxCredential = i: "mailbox-${toString i}";
-  fileMailboxes = lib.filter (m: m.passwordFile != null) (
-    lib.imap0 (i: m: m // { credential = mailboxCredential i; }) secrets.mailboxes
-  );
+  shellQuote = lib.escapeShellArg;
 
-  credentialsScript = pkgs.writeShellScript "mailplan-credentials" ''
-    set -euo pipefail
-    umask 077
-    ${lib.optionalString (relayCredential != null) ''
-      install -d -m 0700 ${dirOf saslMap}
-      ${lib.optionalString (relayCredential.passwordFile != null) ''
-        printf '%s %s:%s\n' ${lib.escapeShellArg relayCredential.mapKey} \
-          ${lib.escapeShellArg relayCredential.user} \
-          "$(cat "$CREDENTIALS_DIRECTORY/relay-password")" > ${saslMap}
-      ''}
-      ${config.services.postfix.package}/bin/postmap hash:${saslMap}
-    ''}
-    install -d -m 0750 -g ${config.services.dovecot2.group} ${paths.secretsDirectory}
-    passwd=$(mktemp ${paths.secretsDirectory}/.dovecot-passwd.XXXXXX)
-    ${lib.concatMapStrings (
-      m:
-      let
-        source =
-          if m.passwordFile != null then
-            ''< "$CREDENTIALS_DIRECTORY/${m.credential}"''
-          else
-            "<<< ${lib.escapeShellArg m.password}";
-      in
+  # One mailbox line of the passwd-file, or an error naming the mailbox
+  # alone: a missing secret locks that mailbox out, not the others.
+  mailboxLine =
+    mailbox:
+    if mailbox.passwordFile != null then
       ''
-        printf '%s:%s\n' ${lib.escapeShellArg m.address} \
-          "{SHA512-CRYPT}$(${pkgs.openssl}/bin/openssl passwd -6 -stdin ${source})" >> "$passwd"
+        if [ -f ${shellQuote mailbox.passwordFile} ] && [ -s ${shellQuote mailbox.passwordFile} ]; then
+          printf '%s:{SHA512-CRYPT}%s\n' ${shellQuote mailbox.address} \
+            "$(openssl passwd -6 -stdin < ${shellQuote mailbox.passwordFile})" >> "$passwd"
+        else
+          echo "mailplan: mailbox ${mailbox.address} cannot log in: its password file ${mailbox.passwordFile} is missing or empty (the other mailboxes are not affected)" >&2
+          missing=$((missing + 1))
+        fi
       ''
-    ) (lib.imap0 (i: m: m // { credential = mailboxCredential i; }) secrets.mailboxes)}
-    chgrp ${config.services.dovecot2.group} "$passwd"
-    chmod 0640 "$passwd"
-    mv "$passwd" ${paths.dovecotPasswd}
-  '';
+    else
+      ''
+        printf '%s:{SHA512-CRYPT}%s\n' ${shellQuote mailbox.address} \
+          "$(openssl passwd -6 -stdin <<< ${shellQuote mailbox.password})" >> "$passwd"
+      '';
 in
 {
-  imports = [ ./common.nix ];
+  imports = [
+    ./common.nix
+    (lib.mkRemovedOptionModule [ "services" "mailplan" "webmail" "enable" ] ''
+      Webmail is part of the customer declaration now, so that the plan's
+      port-forward sheet and the VM's firewall leave out 443 without it:
+      set `webmail = false;` in services.mailplan.customer.'')
+  ];
 
   options.services.mailplan = {
     enable = lib.mkEnableOption "the mail VM of a mailplan customer site";
@@ -79,16 +85,10 @@ in
       type = lib.types.nullOr lib.types.str;
       default = null;
       example = "hostmaster@example.com";
-      description = "Contact address for Let's Encrypt; required when the plan's TLS mode is `http-01`.";
-    };
-
-    webmail.enable = lib.mkOption {
-      type = lib.types.bool;
-      default = true;
       description = ''
-        Whether to serve Roundcube webmail on port 443 (the guide's setup).
-        Without it, nginx still answers ACME HTTP-01 challenges when the
-        site uses them.
+        Contact address for the Let's Encrypt account when the plan's TLS
+        mode is `http-01`. Optional, as in nixpkgs' ACME module since
+        NixOS 26.05 (Let's Encrypt sends no expiry mail any more).
       '';
     };
   };
@@ -96,8 +96,8 @@ in
   config = lib.mkIf cfg.enable {
     assertions = [
       {
-        assertion = http01 -> cfg.acmeEmail != null;
-        message = "services.mailplan.acmeEmail is required: the site uses tls = \"http-01\", so the mail VM asks Let's Encrypt for its certificate.";
+        assertion = restrictedPorts == [ ] || firewallBackend != "firewalld";
+        message = "mailplan (${plan.name}): port ${toString (map (r: r.port) restrictedPorts)} may only be reached from ${toString (map (r: r.source) restrictedPorts)}, which mailplan sets with the iptables or nftables firewall; networking.firewall.backend is \"firewalld\": use one of the others, or add that rule to firewalld yourself and open an issue.";
       }
     ];
     warnings = map (w: "mailplan (${plan.name}): ${w}") plan.warnings;
@@ -115,55 +115,109 @@ in
       enableSubmissions = true;
       settings.master = lib.mkIf (pmgService != null) { pmg = pmgService; };
     };
+    systemd.services.postfix = {
+      wants = [ certificateUnit ] ++ lib.optional (saslMap != null) "mailplan-relay-credentials.service";
+      after = [ certificateUnit ];
+    };
 
-    # Relay and mailbox credentials: written at boot, never in the store
-    # when given as files. Inline relay passwords (lab posture) come from
-    # tmpfiles, as the guide describes.
+    # The relay's SASL map: an inline password (the guide's lab posture)
+    # is written by tmpfiles from the store; a passwordFile is read at boot
+    # by the oneshot below and never enters the store. A missing file fails
+    # that unit (outbound mail then waits in the queue); postfix still
+    # starts, so inbound mail and submission keep working.
     systemd.tmpfiles.rules = lib.optionals (relayCredential != null && relayCredential.password != null) [
       "d ${dirOf saslMap} 0700 root root -"
       "f+ ${saslMap} 0600 root root - ${
         render.tmpfilesArgument "${relayCredential.mapKey} ${relayCredential.user}:${relayCredential.password}"
       }"
     ];
-    systemd.services.mailplan-credentials = {
-      description = "mailplan: relay SASL map and mailbox passwords";
+    systemd.services.mailplan-relay-credentials = lib.mkIf (saslMap != null) {
+      description = "mailplan: the relay's SASL password map";
       wantedBy = [ "multi-user.target" ];
-      before = [
-        "postfix.service"
-        dovecotUnit
-      ];
-      requiredBy = [
-        "postfix.service"
-        dovecotUnit
-      ];
+      before = [ "postfix.service" ];
       # postmap reads main.cf, which postfix-setup links anew at every start.
       after = [
         "systemd-tmpfiles-setup.service"
         "postfix-setup.service"
       ];
       requires = [ "postfix-setup.service" ];
+      path = [
+        config.services.postfix.package
+        pkgs.coreutils
+      ];
       serviceConfig = {
         Type = "oneshot";
         RemainAfterExit = true;
-        ExecStart = credentialsScript;
-        LoadCredential =
-          lib.optional (
-            relayCredential != null && relayCredential.passwordFile != null
-          ) "relay-password:${relayCredential.passwordFile}"
-          ++ map (m: "${m.credential}:${m.passwordFile}") fileMailboxes;
       };
+      script = ''
+        set -euo pipefail
+        umask 077
+        ${lib.optionalString (relayCredential.passwordFile != null) ''
+          if ! [ -f ${shellQuote relayCredential.passwordFile} ] || ! [ -s ${shellQuote relayCredential.passwordFile} ]; then
+            echo "mailplan: the relay password file ${relayCredential.passwordFile} is missing or empty: mail to ${plan.relay.host} stays queued until it exists" >&2
+            exit 1
+          fi
+          install -d -m 0700 ${dirOf saslMap}
+          printf '%s %s:%s\n' ${shellQuote relayCredential.mapKey} ${shellQuote relayCredential.user} \
+            "$(cat ${shellQuote relayCredential.passwordFile})" > ${saslMap}.new
+          mv ${saslMap}.new ${saslMap}
+        ''}
+        postmap hash:${saslMap}
+      '';
     };
 
-    # Dovecot: IMAPS and LMTP, configuration rendered by mailplan.
+    # Mailbox passwords, hashed into dovecot's passwd-file at boot. Read
+    # from their files (never stored) or inline (stored, warned about).
+    systemd.services.mailplan-mailboxes = {
+      description = "mailplan: mailbox passwords for dovecot";
+      wantedBy = [ "multi-user.target" ];
+      before = [ dovecotUnit ];
+      after = [ "systemd-tmpfiles-setup.service" ];
+      path = [
+        pkgs.openssl
+        pkgs.coreutils
+      ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+      };
+      script = ''
+        set -euo pipefail
+        umask 077
+        install -d -m 0750 -g ${dovecotGroup} ${paths.secretsDirectory}
+        passwd=$(mktemp ${paths.secretsDirectory}/.dovecot-passwd.XXXXXX)
+        trap 'rm -f "$passwd"' EXIT
+        missing=0
+        ${lib.concatMapStrings mailboxLine secrets.mailboxes}
+        chgrp ${dovecotGroup} "$passwd"
+        chmod 0640 "$passwd"
+        mv "$passwd" ${paths.dovecotPasswd}
+        trap - EXIT
+        if [ "$missing" -gt 0 ]; then
+          echo "mailplan: $missing mailbox(es) without a password; see above" >&2
+          exit 1
+        fi
+      '';
+    };
+
+    # Dovecot: IMAPS and LMTP, in the settings language of the release's
+    # Dovecot (2.4 for a 26.05 stateVersion, 2.3 before).
     services.dovecot2 = {
       enable = true;
-      # The rendered configuration is Dovecot 2.3 syntax. nixos-25.11's
-      # module always runs pkgs.dovecot (2.3) and has no `package` option;
-      # releases whose default is 2.4 have the option again.
-      package = lib.mkIf (lib.versionAtLeast pkgs.dovecot.version "2.4") (lib.mkDefault pkgs.dovecot_2_3);
       enablePAM = false;
-      enableDHE = false;
-      configFile = pkgs.writeText "dovecot.conf" (render.dovecotConf plan);
+      # The vmail user is declared below, with the uid the mail tree uses.
+      createMailUser = false;
+      settings = render.dovecotSettings plan { inherit (config.services.dovecot2.package) version; };
+    };
+    systemd.services.dovecot = {
+      wants = [
+        certificateUnit
+        "mailplan-mailboxes.service"
+      ];
+      after = [
+        certificateUnit
+        "mailplan-mailboxes.service"
+      ];
     };
     users.users.vmail = {
       uid = paths.vmailUid;
@@ -198,7 +252,7 @@ in
     users.users.postfix.extraGroups = [ config.services.opendkim.group ];
 
     # Roundcube on nginx, with the identity fix from the guide.
-    services.roundcube = lib.mkIf cfg.webmail.enable {
+    services.roundcube = lib.mkIf plan.webmail {
       enable = true;
       hostName = plan.hostname;
       extraConfig = ''
@@ -212,69 +266,80 @@ in
     };
     # Webmail reaches IMAP and submission on this host, under the name the
     # certificate carries.
-    networking.hosts."127.0.0.1" = [ plan.hostname ];
+    networking.hosts."127.0.0.1" = lib.mkIf plan.webmail [ plan.hostname ];
 
     # Certificates: synced from the dns VM (dns-01) or fetched here (http-01).
-    services.nginx.enable = lib.mkIf (cfg.webmail.enable || http01) true;
-    services.nginx.virtualHosts.${plan.hostname} = lib.mkIf (cfg.webmail.enable || http01) (
-      if http01 then
-        { enableACME = true; }
-      else
-        {
-          enableACME = false;
-          sslCertificate = plan.tls.certFile;
-          sslCertificateKey = plan.tls.keyFile;
-        }
-    );
+    services.nginx = lib.mkIf nginxRuns {
+      enable = true;
+      virtualHosts.${plan.hostname} =
+        if http01 then
+          { enableACME = true; }
+        else
+          {
+            enableACME = false;
+            sslCertificate = plan.tls.certFile;
+            sslCertificateKey = plan.tls.keyFile;
+          };
+    };
+    systemd.services.nginx = lib.mkIf (nginxRuns && !http01) {
+      wants = [ certificateUnit ];
+      after = [ certificateUnit ];
+    };
     # Until the dns VM has synced the dns-01 certificate, a self-signed
     # placeholder lets postfix, dovecot and nginx start (instead of failing
-    # the whole switch); the sync replaces it and reloads them.
+    # the whole switch); the sync replaces it and reloads them. The key is
+    # root's, and readable by nginx's group when nginx serves webmail: the
+    # dns VM must deliver key.pem the same way (see the README).
     systemd.services.mailplan-placeholder-certificate = lib.mkIf (!http01) {
       description = "mailplan: placeholder certificate until the real one is synced";
       wantedBy = [ "multi-user.target" ];
       before = [
         "postfix.service"
         dovecotUnit
-        "nginx.service"
-      ];
-      requiredBy = [
-        "postfix.service"
-        dovecotUnit
+      ]
+      ++ lib.optional nginxRuns "nginx.service";
+      path = [
+        pkgs.openssl
+        pkgs.coreutils
       ];
       serviceConfig = {
         Type = "oneshot";
         RemainAfterExit = true;
       };
       script = ''
+        set -euo pipefail
         if [ -s ${plan.tls.certFile} ] && [ -s ${plan.tls.keyFile} ]; then
           exit 0
         fi
         echo "mailplan: no certificate in ${plan.tls.directory} yet: serving a self-signed placeholder until the dns VM syncs the real one"
         install -d -m 0755 ${plan.tls.directory}
         umask 077
-        ${pkgs.openssl}/bin/openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+        openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
           -subj /CN=${plan.hostname} -addext subjectAltName=DNS:${plan.hostname} \
           -keyout ${plan.tls.keyFile}.new -out ${plan.tls.certFile}.new
         chmod 0644 ${plan.tls.certFile}.new
+        chgrp ${keyGroup} ${plan.tls.keyFile}.new
+        chmod 0640 ${plan.tls.keyFile}.new
         mv ${plan.tls.keyFile}.new ${plan.tls.keyFile}
         mv ${plan.tls.certFile}.new ${plan.tls.certFile}
       '';
     };
     security.acme = lib.mkIf http01 {
       acceptTerms = true;
-      defaults.email = cfg.acmeEmail;
+      defaults.email = lib.mkIf (cfg.acmeEmail != null) cfg.acmeEmail;
       certs.${plan.hostname}.reloadServices = [
         "postfix.service"
         dovecotUnit
       ];
     };
 
-    # The VM's own firewall: every service, LAN clients included.
+    # The VM's own firewall: every service, LAN clients included; the PMG's
+    # delivery port only from the PMG.
     networking.firewall.allowedTCPPorts = openPorts;
-    networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable (
+    networking.firewall.extraInputRules = lib.mkIf (firewallBackend == "nftables") (
       lib.concatMapStrings (r: "ip saddr ${r.source} tcp dport ${toString r.port} accept\n") restrictedPorts
     );
-    networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) (
+    networking.firewall.extraCommands = lib.mkIf (firewallBackend == "iptables") (
       lib.concatMapStrings (
         r: "iptables -A nixos-fw -p tcp -s ${r.source} --dport ${toString r.port} -j nixos-fw-accept\n"
       ) restrictedPorts

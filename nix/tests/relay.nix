@@ -70,29 +70,34 @@ pkgs.testers.runNixOSTest {
         };
         users.users.bob.isNormalUser = true;
         environment.etc."smarthost-users".text = "relayuser:{PLAIN}${relayPassword}\n";
+        # Dovecot 2.4 (the default for this test's 26.05 state version)
+        # checks the relay user's password for postfix.
         services.dovecot2 = {
           enable = true;
-          enablePAM = false;
-          configFile = pkgs.writeText "smarthost-dovecot.conf" ''
-            protocols = none
-            ssl = no
-            auth_mechanisms = plain login
-            passdb {
-              driver = passwd-file
-              args = /etc/smarthost-users
-            }
-            userdb {
-              driver = static
-              args = uid=nobody gid=nogroup home=/var/empty
-            }
-            service auth {
-              unix_listener /var/lib/postfix/queue/private/auth {
-                mode = 0660
-                user = postfix
-                group = postfix
-              }
-            }
-          '';
+          settings = {
+            dovecot_config_version = "2.4.0";
+            dovecot_storage_version = "2.4.0";
+            # No listener: only the auth socket postfix asks.
+            protocols = "";
+            ssl = "no";
+            "passdb passwd-file" = {
+              driver = "passwd-file";
+              passwd_file_path = "/etc/smarthost-users";
+            };
+            "userdb static" = {
+              driver = "static";
+              fields = {
+                uid = "nobody";
+                gid = "nogroup";
+                home = "/var/empty";
+              };
+            };
+            "service auth"."unix_listener /var/lib/postfix/queue/private/auth" = {
+              mode = "0660";
+              user = "postfix";
+              group = "postfix";
+            };
+          };
         };
       };
 
@@ -111,10 +116,10 @@ pkgs.testers.runNixOSTest {
         };
         services.mailplan = {
           enable = true;
-          webmail.enable = false;
           customer = {
             name = "RelayTest";
             domain = "example.com";
+            webmail = false;
             mailRelay = {
               host = "smarthost.test";
               user = "relayuser";
@@ -142,7 +147,8 @@ pkgs.testers.runNixOSTest {
     start_all()
     smarthost.wait_for_unit("postfix.service")
     smarthost.wait_for_open_port(587)
-    mail.wait_for_unit("mailplan-credentials.service")
+    mail.wait_for_unit("mailplan-relay-credentials.service")
+    mail.wait_for_unit("mailplan-mailboxes.service")
     mail.wait_for_unit("postfix.service")
     mail.wait_for_unit("mailplan-placeholder-certificate.service")
     mail.wait_for_unit("dovecot.service")

@@ -3,9 +3,13 @@
 Every daemon runs from a private directory: the plan's absolute paths
 (`/var/lib/...`, `/run/...`) are moved under it, nothing else in the plan
 is changed. The settings a NixOS module adds around the plan (postfix's
-virtual mailbox tables and submission services, the dovecot and opendkim
+virtual mailbox tables and submission services, the opendkim
 configuration) are produced the same way the modules produce them: the
-Nix renderers are evaluated with `nix-instantiate`.
+Nix renderers are evaluated with `nix-instantiate`. What only the NixOS
+module and nixpkgs produce together (dovecot.conf, rendered by nixpkgs
+from the module's settings; the scripts of mailplan's units) comes from
+the module itself, evaluated over the NixOS 26.05 option surface of
+tests/nixos (`module_rendering`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,16 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 #: Where the sandboxes live (root-owned, not world-writable).
 SANDBOXES = Path("/var/lib/mailplan-tests")
+
+#: The nixpkgs lib the NixOS modules are evaluated with (tests/nixos).
+NIXPKGS_LIB = Path(os.environ.get("MAILPLAN_NIXPKGS_LIB", ROOT.parent / "shared/nixpkgs-lib/lib"))
+
+#: A Debian 13 root with Dovecot 2.4 (tests/daemons/dovecot24-root.sh).
+DOVECOT24_ROOT = Path(os.environ.get("MAILPLAN_DOVECOT24_ROOT", ROOT / "target/dovecot24-root"))
+
+#: Debian's stand-ins for NixOS' names: dovecot's internal user and
+#: group, and the group nginx reads certificate keys through.
+DEBIAN_NAMES = {"dovecot2": "dovecot", "nginx": "www-data"}
 
 #: Where a PMG in front of the site connects from, on loopback.
 PMG_LOOPBACK = "127.0.0.3"
@@ -83,6 +97,38 @@ def nix_render(attribute: str, *arguments):
     return json.loads(result.stdout)
 
 
+_renderings: dict[tuple[str, str], dict] = {}
+
+
+def module_rendering(declaration: Path, state_version: str) -> dict:
+    """What the mail VM's NixOS module produces for a declaration, over the
+    NixOS 26.05 option surface (tests/nixos/render.nix): the files nixpkgs
+    renders (`files`), the scripts of mailplan's units (`scripts`), the
+    tmpfiles rules. State version 26.05 gives Dovecot 2.4, before it 2.3."""
+    key = (declaration.read_text(), state_version)
+    if key not in _renderings:
+        expression = f"""
+          let
+            lib = import {NIXPKGS_LIB};
+            callers = import {ROOT}/nix/lib/callers.nix {{ wasmFile = {WASM}; }};
+          in
+          import {ROOT}/tests/nixos/render.nix {{
+            inherit lib;
+            wasmCall = callers.exec "{RUNNER}";
+            customer = builtins.fromJSON (builtins.readFile {declaration});
+            stateVersion = "{state_version}";
+          }}
+        """
+        result = run("nix-instantiate", "--eval", "--strict", "--json", "-E", expression)
+        _renderings[key] = json.loads(result.stdout)
+    return _renderings[key]
+
+
+def debian_names(text: str) -> str:
+    """NixOS' user and group names in a text replaced by Debian's."""
+    return re.sub(r"\b(" + "|".join(DEBIAN_NAMES) + r")\b", lambda m: DEBIAN_NAMES[m.group(1)], text)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
@@ -133,6 +179,30 @@ class Sandbox:
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def run_unit_script(self, script: str, env: dict | None = None, in_root: Path | None = None):
+        """A script of a mailplan unit, as systemd runs it (`bash -e`), with
+        the VM's paths moved into the sandbox and NixOS' names mapped to
+        Debian's; in the chroot `in_root` when given."""
+        argv = ["bash", "-e", "-c", debian_names(self.relocate(script))]
+        if in_root is not None:
+            argv = chrooted(in_root, argv)
+        return subprocess.run(
+            argv, capture_output=True, text=True, timeout=DEADLINE,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **(env or {})},
+        )
+
+
+def chrooted(root: Path, argv: list) -> list:
+    """`argv` run in the Debian root `root`, with the sandboxes (bind-mounted
+    at the same path) and /proc, in a private mount namespace."""
+    inside = root / SANDBOXES.relative_to("/")
+    script = (
+        f"mkdir -p {inside} && mount --bind {SANDBOXES} {inside} && "
+        f"mount -t proc proc {root}/proc && exec chroot {root} "
+        + " ".join(shlex.quote(str(a)) for a in argv)
+    )
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
 
 
 def self_signed_certificate(key: Path, chain: Path, hostname: str):
@@ -314,13 +384,6 @@ class Postfix:
         return self.log.read_text() if self.log.exists() else ""
 
 
-def sasl_map_line(relay_secret: dict, password: str | None = None) -> str:
-    """The SASL map line exactly as the NixOS module writes it
-    (`mapKey user:password`)."""
-    secret = password if password is not None else relay_secret["password"]
-    return f"{relay_secret['mapKey']} {relay_secret['user']}:{secret}\n"
-
-
 # --- opendkim ----------------------------------------------------------------
 
 
@@ -394,50 +457,61 @@ class OpenDkim:
 
 
 class Dovecot:
-    """dovecot from the Nix-rendered `dovecot.conf`, with its paths moved
-    into the sandbox and NixOS' user name for dovecot mapped to Debian's."""
+    """dovecot from the configuration nixpkgs renders from the module's
+    settings, with its paths moved into the sandbox and NixOS' names mapped
+    to Debian's; Debian's own Dovecot (2.3), or the one in `root` (2.4)."""
 
-    def __init__(self, sandbox: Sandbox, plan_json: dict, postfix_queue: Path, imaps_port: int):
+    def __init__(
+        self, sandbox: Sandbox, rendering: dict, postfix_queue: Path, imaps_port: int, root: Path | None = None
+    ):
         self.sandbox = sandbox
-        self.plan = plan_json
+        self.rendering = rendering
+        self.root = root
         self.config = sandbox.path("/etc/dovecot/dovecot.conf")
         self.imaps_port = imaps_port
         self.postfix_queue = postfix_queue
         self.passwd = sandbox.path("/var/lib/mailplan/dovecot-passwd")
         self.process: subprocess.Popen | None = None
 
-    def rendered(self) -> str:
-        text = nix_render("dovecotConf", self.plan)
-        text = self.sandbox.relocate(text)
-        text = text.replace("dovecot2", "dovecot")
-        text = text.replace("port = 993", f"port = {self.imaps_port}")
-        # NixOS puts sendmail here; the sandbox has Debian's.
-        text = text.replace(f"{self.sandbox.root}/run/wrappers/bin/sendmail", "/usr/sbin/sendmail")
-        return text + "listen = 127.0.0.1\nlog_path = " + str(self.sandbox.path("/var/log/dovecot.log")) + "\n"
+    def command(self, *argv) -> list:
+        return chrooted(self.root, list(argv)) if self.root else [str(a) for a in argv]
 
-    def write(self, mailboxes: list[dict]):
-        """dovecot.conf, and the passwd-file the module's credentials unit
-        writes at boot (`{SHA512-CRYPT}` from `openssl passwd -6`)."""
+    def rendered(self) -> str:
+        text = self.rendering["files"]["dovecot/dovecot.conf"]
+        # NixOS' plugin directory and sendmail; the sandbox has Debian's.
+        text = text.replace("/run/current-system/sw/lib/dovecot/modules", "/usr/lib/dovecot/modules")
+        text = text.replace("/run/wrappers/bin/sendmail", "/usr/sbin/sendmail")
+        text = debian_names(self.sandbox.relocate(text))
+        text = text.replace("port = 993", f"port = {self.imaps_port}")
+        return text + "\nlisten = 127.0.0.1\nlog_path = " + str(self.sandbox.path("/var/log/dovecot.log")) + "\n"
+
+    def write(self, password_files: dict[str, str] | None = None):
+        """dovecot.conf, and the passwd-file from the module's mailboxes
+        unit, run as at boot (the mailboxes' password files first, at
+        their sandboxed paths)."""
+        for path, password in (password_files or {}).items():
+            secret = self.sandbox.path(path)
+            secret.parent.mkdir(parents=True, exist_ok=True)
+            secret.write_text(password)
         self.config.parent.mkdir(parents=True, exist_ok=True)
         self.config.write_text(self.rendered())
-        self.sandbox.path("/var/vmail").mkdir(parents=True, exist_ok=True)
-        shutil.chown(self.sandbox.path("/var/vmail"), "vmail", "vmail")
-        self.passwd.parent.mkdir(parents=True, exist_ok=True)
-        lines = []
-        for box in mailboxes:
-            hashed = run("openssl", "passwd", "-6", "-stdin", stdin=box["password"]).stdout.strip()
-            lines.append(f"{box['address']}:{{SHA512-CRYPT}}{hashed}\n")
-        self.passwd.write_text("".join(lines))
-        os.chmod(self.passwd, 0o640)
-        shutil.chown(self.passwd, "root", "dovecot")
+        self.sandbox.path("/var/log").mkdir(parents=True, exist_ok=True)
+        vmail = self.sandbox.path("/var/vmail")
+        vmail.mkdir(parents=True, exist_ok=True)
+        os.chown(vmail, 5000, 5000)
+        result = self.sandbox.run_unit_script(self.rendering["scripts"]["mailboxes"], in_root=self.root)
+        if result.returncode != 0:
+            raise AssertionError(f"the mailboxes unit failed:\n{result.stderr}")
 
     def check(self) -> subprocess.CompletedProcess:
-        return run("doveconf", "-n", "-c", self.config, check=False)
+        return subprocess.run(
+            self.command("doveconf", "-n", "-c", self.config), capture_output=True, text=True, timeout=DEADLINE
+        )
 
     def start(self):
         self.sandbox.path("/run/dovecot2").mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            ["dovecot", "-F", "-c", str(self.config)], stderr=subprocess.PIPE, text=True
+            self.command("dovecot", "-F", "-c", self.config), stderr=subprocess.PIPE, text=True
         )
         wait_for(
             lambda: (self.postfix_queue / "private/auth").exists() or self.process.poll() is not None,

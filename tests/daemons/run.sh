@@ -4,7 +4,12 @@
 # doveconf (test_configs.py); a postfix + opendkim + dovecot site relaying
 # through a SASL-over-STARTTLS smarthost, refusing open relay, delivering
 # by LMTP, signing with DKIM (test_mail_flow.py); a PMG in front delivering
-# to port 26, which nobody else may use (test_pmg_inbound.py).
+# to port 26, which nobody else may use (test_pmg_inbound.py); the mail
+# VM's own units run as at boot (test_module_units.py); Dovecot 2.4, from a
+# Debian 13 root, on the configuration of a NixOS 26.05 VM
+# (test_dovecot24.py). The module's scripts and nixpkgs' rendering of its
+# dovecot settings come from tests/nixos (the nixpkgs lib in
+# MAILPLAN_NIXPKGS_LIB, default ../shared/nixpkgs-lib/lib).
 #
 # Needs root (postfix's master and dovecot start as root and drop
 # privileges) and Debian's packages, which scripts/test.sh installs. Nothing
@@ -17,8 +22,8 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "tests/daemons/run.sh: must run as root (postfix and dovecot start as root); use sudo" >&2
   exit 1
 fi
-for command in postfix postconf postmap postqueue dovecot doveconf opendkim opendkim-genkey \
-  named-checkzone named-compilezone openssl script nix-instantiate; do
+for command in postfix postconf postmap postqueue dovecot doveconf doveadm opendkim opendkim-genkey \
+  named-checkzone named-compilezone openssl script nix-instantiate debootstrap systemd-tmpfiles setpriv unshare; do
   command -v "$command" >/dev/null || {
     echo "tests/daemons/run.sh: $command not found: run scripts/test.sh, which installs it" >&2
     exit 1
@@ -45,6 +50,15 @@ fi
 
 cargo build --quiet --release --locked -p nix-wasm-host -p mailplan-cli
 
-export NIX_CONFIG="experimental-features ="
+export MAILPLAN_NIXPKGS_LIB=${MAILPLAN_NIXPKGS_LIB:-$root/../shared/nixpkgs-lib/lib}
+if [ ! -f "$MAILPLAN_NIXPKGS_LIB/default.nix" ]; then
+  echo "tests/daemons/run.sh: no nixpkgs lib at $MAILPLAN_NIXPKGS_LIB (set MAILPLAN_NIXPKGS_LIB)" >&2
+  exit 1
+fi
+export MAILPLAN_DOVECOT24_ROOT=$root/target/dovecot24-root
+tests/daemons/dovecot24-root.sh "$MAILPLAN_DOVECOT24_ROOT"
+
+export NIX_CONFIG="experimental-features =
+allow-unsafe-native-code-during-evaluation = true"
 cd tests/daemons
-exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow test_pmg_inbound
+exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow test_pmg_inbound test_module_units test_dovecot24

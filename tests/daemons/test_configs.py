@@ -113,7 +113,11 @@ class ExampleConfigs(unittest.TestCase):
 
         self.for_each_example(check)
 
-    def test_sasl_map_builds_with_postmap_and_answers_the_relayhost(self):
+    def test_sasl_map_from_the_module_answers_the_relayhost(self):
+        """The module's SASL map, made as at boot: an inline password by
+        systemd-tmpfiles from the module's rule, a password file by the
+        relay-credentials unit; both then postmap'd by that unit."""
+
         def check(example, plan, sandbox):
             relay = h.secrets(example)["relay"]
             if plan["mode"] == "standalone":
@@ -127,13 +131,25 @@ class ExampleConfigs(unittest.TestCase):
             # The map key must be the relayhost exactly, or postfix never
             # finds the credential.
             self.assertEqual(relay["mapKey"], plan["postfix"]["relayhost"])
-            password = relay["password"] or "from-the-password-file"
+            rendering = h.module_rendering(example, "26.05")
             postfix = h.Postfix(sandbox, plan, h.free_port(), h.free_port(), h.free_port())
             postfix.write()
+            if relay["password"] is not None:
+                password = relay["password"]
+                rules = sandbox.path("/tmpfiles.conf")
+                rules.write_text("".join(f"{r}\n" for r in rendering["tmpfilesRules"] if "/postfix/sasl" in r))
+                h.run("systemd-tmpfiles", "--create", f"--root={sandbox.root}", rules)
+            else:
+                password = "from the password file: 100% ${secret}"
+                secret = sandbox.path(relay["passwordFile"])
+                secret.parent.mkdir(parents=True)
+                secret.write_text(password + "\n")
+            result = sandbox.run_unit_script(
+                rendering["scripts"]["relayCredentials"], env={"MAIL_CONFIG": str(postfix.config_dir)}
+            )
+            self.assertEqual(result.returncode, 0, result.stderr)
             sasl_map = sandbox.path(plan["postfix"]["saslPasswordMap"])
-            sasl_map.parent.mkdir(parents=True)
-            sasl_map.write_text(h.sasl_map_line(relay, password))
-            postfix.postmap(f"hash:{sasl_map}")
+            self.assertEqual(oct(sasl_map.stat().st_mode & 0o777), "0o600")
             answer = postfix.postmap("-q", plan["postfix"]["relayhost"], f"hash:{sasl_map}").stdout
             self.assertEqual(answer.strip(), f"{relay['user']}:{password}")
             self.assertEqual(
@@ -228,18 +244,22 @@ class ExampleConfigs(unittest.TestCase):
         self.for_each_example(check)
 
     def test_dovecot_accepts_the_rendered_configuration(self):
+        """Debian's Dovecot 2.3 on the configuration of a VM installed
+        before NixOS 26.05 (test_dovecot24 checks 2.4's)."""
+
         def check(example, plan, sandbox):
             tls = plan["tls"]
             h.self_signed_certificate(sandbox.path(tls["keyFile"]), sandbox.path(tls["certFile"]), plan["hostname"])
             queue = sandbox.path("/var/lib/postfix/queue")
-            dovecot = h.Dovecot(sandbox, plan, queue, h.free_port())
-            dovecot.write([{"address": m["address"], "password": "x"} for m in plan["mailboxes"]])
+            rendering = h.module_rendering(example, "25.11")
+            self.assertTrue(rendering["dovecotVersion"].startswith("2.3."), rendering["dovecotVersion"])
+            dovecot = h.Dovecot(sandbox, rendering, queue, h.free_port())
+            dovecot.write({m["passwordFile"]: "x" for m in plan["mailboxes"] if m["passwordFile"]})
             result = dovecot.check()
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
             self.assertNotIn("warning", result.stderr.lower())
 
         self.for_each_example(check)
-
 
 if __name__ == "__main__":
     unittest.main()

@@ -3,7 +3,10 @@
 The site relays through a smarthost on 127.0.0.1 that demands SASL AUTH
 over STARTTLS (aiosmtpd). On the site's side run postfix from the plan,
 opendkim with a key generated the way the module generates it, and dovecot
-from the Nix-rendered configuration (SASL for submission, LMTP delivery).
+(Debian's 2.3, as a VM installed before NixOS 26.05 keeps) from the
+configuration nixpkgs renders from the module (SASL for submission, LMTP
+delivery). The relay's SASL map and the mailbox passwords come from the
+module's own units, run as at boot.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 RELAY_USER = "relay-account@example.com"
 RELAY_PASSWORD = "relay pass: with spaces, % and ${braces}"
+RELAY_PASSWORD_FILE = "/run/secrets/relay-pass"
 MAILBOX = {"address": "alice@example.com", "password": "alice's mailbox password"}
 #: Outside mynetworks (127.0.0.1/32): stands for a host on the internet.
 OUTSIDER = "127.0.0.2"
@@ -121,16 +125,17 @@ class MailFlow(unittest.TestCase):
             "name": "LoopbackCorp",
             "domain": "example.com",
             "publicIP": "203.0.113.5",
-            "mailRelay": {"host": "127.0.0.1", "port": relay_port, "user": RELAY_USER, "password": RELAY_PASSWORD},
+            "mailRelay": {
+                "host": "127.0.0.1", "port": relay_port, "user": RELAY_USER, "passwordFile": RELAY_PASSWORD_FILE,
+            },
             "users": [{"name": MAILBOX["address"], "password": MAILBOX["password"], "roles": ["mailbox"]}],
         }
         cls.declaration = sandbox.path("/declaration.json")
         cls.declaration.write_text(json.dumps(declaration))
         cls.plan = h.plan(cls.declaration)
-        secrets = h.secrets(cls.declaration)
-        cls.relay_secret = secrets["relay"]
+        cls.rendering = h.module_rendering(cls.declaration, "25.11")
         assert cls.plan["mode"] == "smarthost", cls.plan["mode"]
-        assert RELAY_PASSWORD not in json.dumps(cls.plan), "the relay password leaked into the plan"
+        assert MAILBOX["password"] not in json.dumps(cls.plan), "a mailbox password leaked into the plan"
 
         tls = cls.plan["tls"]
         h.self_signed_certificate(sandbox.path(tls["keyFile"]), sandbox.path(tls["certFile"]), cls.plan["hostname"])
@@ -147,10 +152,10 @@ class MailFlow(unittest.TestCase):
 
         cls.postfix = h.Postfix(sandbox, cls.plan, h.free_port(), h.free_port())
         cls.postfix.write()
-        cls.write_sasl_map(cls.relay_secret["password"])
+        cls.write_sasl_map(RELAY_PASSWORD)
 
-        cls.dovecot = h.Dovecot(sandbox, cls.plan, cls.postfix.queue_dir, h.free_port())
-        cls.dovecot.write(secrets["mailboxes"])
+        cls.dovecot = h.Dovecot(sandbox, cls.rendering, cls.postfix.queue_dir, h.free_port())
+        cls.dovecot.write()
         cls.postfix.postfix("check")
         cls.dovecot.start()
         cls.stack.append(cls.dovecot)
@@ -166,13 +171,16 @@ class MailFlow(unittest.TestCase):
 
     @classmethod
     def write_sasl_map(cls, password: str):
-        """The SASL map as the module's credentials unit writes it, then
-        postmap."""
-        sasl_map = cls.sandbox.path(cls.plan["postfix"]["saslPasswordMap"])
-        sasl_map.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        sasl_map.write_text(h.sasl_map_line(cls.relay_secret, password))
-        sasl_map.chmod(0o600)
-        cls.postfix.postmap(f"hash:{sasl_map}")
+        """The relay's password file, then the module's relay-credentials
+        unit, which writes the SASL map from it and runs postmap."""
+        secret = cls.sandbox.path(RELAY_PASSWORD_FILE)
+        secret.parent.mkdir(parents=True, exist_ok=True)
+        secret.write_text(password + "\n")
+        result = cls.sandbox.run_unit_script(
+            cls.rendering["scripts"]["relayCredentials"], env={"MAIL_CONFIG": str(cls.postfix.config_dir)}
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"the relay-credentials unit failed:\n{result.stderr}")
 
     def change_relay_password(self, password: str):
         """What an operator does after fixing the password file: the map is

@@ -54,14 +54,23 @@ check(secrets["relay"] == {
 }, f"secrets: {secrets}")
 
 rendered = result["rendered"]
-dovecot = rendered["dovecot"]
-for needle in [
-    "ssl_cert = </var/lib/acme/mail.example.com/fullchain.pem",
-    "args = scheme=SHA512-CRYPT /var/lib/mailplan/dovecot-passwd",
-    "unix_listener /var/lib/postfix/queue/private/auth {",
-    "postmaster_address = postmaster@example.com",
-]:
-    check(needle in dovecot, f"dovecot.conf lacks {needle!r}")
+# Dovecot's settings in each version's names (the daemon tests run both).
+dovecot23, dovecot24 = rendered["dovecot23"], rendered["dovecot24"]
+check(dovecot23["ssl_cert"] == "</var/lib/acme/mail.example.com/fullchain.pem", dovecot23.get("ssl_cert"))
+check(dovecot23["passdb"] == {"driver": "passwd-file", "args": "scheme=SHA512-CRYPT /var/lib/mailplan/dovecot-passwd"},
+      dovecot23.get("passdb"))
+check("dovecot_config_version" not in dovecot23, "2.3 settings carry a 2.4 version")
+check(dovecot24["dovecot_config_version"] == "2.4.0" and dovecot24["dovecot_storage_version"] == "2.4.0",
+      "2.4 settings lack the pinned versions")
+check(dovecot24["ssl_server_cert_file"] == "/var/lib/acme/mail.example.com/fullchain.pem",
+      dovecot24.get("ssl_server_cert_file"))
+check(dovecot24["passdb passwd-file"]["passwd_file_path"] == "/var/lib/mailplan/dovecot-passwd",
+      dovecot24.get("passdb passwd-file"))
+check(not any(key in dovecot24 for key in ("ssl_cert", "mail_location", "disable_plaintext_auth")),
+      "2.4 settings carry 2.3 names")
+for settings in (dovecot23, dovecot24):
+    check("unix_listener /var/lib/postfix/queue/private/auth" in settings["service auth"], "no auth socket for postfix")
+    check(settings["protocol lmtp"]["postmaster_address"] == "postmaster@example.com", "no postmaster address")
 check(rendered["mailboxes"] == "alice@example.com OK\nbob@example.com OK\n", rendered["mailboxes"])
 check(rendered["aliases"] == "postmaster@example.com alice@example.com\nabuse@example.com alice@example.com\n",
       rendered["aliases"])

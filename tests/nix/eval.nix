@@ -100,7 +100,8 @@ in
 
   # Renderers.
   rendered = {
-    dovecot = render.dovecotConf (mailplan.plan (example "standalone.json"));
+    dovecot23 = render.dovecotSettings (mailplan.plan (example "standalone.json")) { version = "2.3.21.1"; };
+    dovecot24 = render.dovecotSettings (mailplan.plan (example "standalone.json")) { version = "2.4.2"; };
     mailboxes = render.mailboxTable (mailplan.plan (example "standalone.json"));
     aliases = render.aliasTable (mailplan.plan (example "standalone.json"));
     ddnsTemplate = builtins.fromJSON (render.ddnsConfigTemplate (mailplan.plan (example "noip-dyndns.json")));

@@ -1,0 +1,37 @@
+# The transcribed modules, by their path under nixpkgs' nixos/modules.
+[
+  ./config/networking.nix
+  ./config/system-path.nix
+  ./config/users-groups.nix
+  ./misc/assertions.nix
+  ./misc/ids.nix
+  ./misc/nixpkgs.nix
+  ./misc/version.nix
+  ./security/acme/default.nix
+  ./security/ca.nix
+  ./security/pam.nix
+  ./security/wrappers/default.nix
+  ./services/databases/postgresql.nix
+  ./services/mail/dovecot.nix
+  ./services/mail/mail.nix
+  ./services/mail/opendkim.nix
+  ./services/mail/pfix-srsd.nix
+  ./services/mail/postfix.nix
+  ./services/mail/roundcube.nix
+  ./services/networking/ddns-updater.nix
+  ./services/networking/firewall-iptables.nix
+  ./services/networking/firewall-nftables.nix
+  ./services/networking/firewall.nix
+  ./services/networking/nftables.nix
+  ./services/networking/ssh/sshd.nix
+  ./services/web-servers/nginx/default.nix
+  ./services/web-servers/phpfpm/default.nix
+  ./system/activation/top-level.nix
+  ./system/boot/kernel.nix
+  ./system/boot/loader/grub/grub.nix
+  ./system/boot/systemd.nix
+  ./system/boot/systemd/tmpfiles.nix
+  ./system/etc/etc.nix
+  ./tasks/filesystems.nix
+  ./tasks/network-interfaces.nix
+]
