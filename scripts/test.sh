@@ -34,6 +34,22 @@ need_debian_packages nix-bin binaryen python3 python3-venv git \
   postfix dovecot-core dovecot-imapd dovecot-lmtpd opendkim opendkim-tools \
   bind9-utils openssl bsdutils debootstrap systemd util-linux
 
+step "the nixpkgs library (the module system of the NixOS tests)"
+# Pinned in the steering repository beside this one (never copied in):
+# ../shared/nixpkgs-lib/lib, or /work/shared/… when this clone lives
+# elsewhere; MAILPLAN_NIXPKGS_LIB overrides both.
+for candidate in "${MAILPLAN_NIXPKGS_LIB:-}" "$PWD/../shared/nixpkgs-lib/lib" /work/shared/nixpkgs-lib/lib; do
+  if [ -n "$candidate" ] && [ -f "$candidate/default.nix" ]; then
+    export MAILPLAN_NIXPKGS_LIB=$candidate
+    break
+  fi
+done
+if [ -z "${MAILPLAN_NIXPKGS_LIB:-}" ] || [ ! -f "$MAILPLAN_NIXPKGS_LIB/default.nix" ]; then
+  echo "no nixpkgs lib found: set MAILPLAN_NIXPKGS_LIB to a nixpkgs lib/ directory" >&2
+  exit 1
+fi
+echo "$MAILPLAN_NIXPKGS_LIB"
+
 step "Rust toolchains"
 rustup component add rustfmt clippy
 rustup target add wasm32-unknown-unknown
@@ -62,6 +78,6 @@ step "NixOS modules, flake and VM test nodes, by the real module system over the
 tests/nixos/run.sh
 
 step "real daemons on loopback (postfix, dovecot, opendkim, named-checkzone, SPF/DMARC/DKIM checkers)"
-as_root tests/daemons/run.sh
+as_root env MAILPLAN_NIXPKGS_LIB="$MAILPLAN_NIXPKGS_LIB" tests/daemons/run.sh
 
 step "all tests passed"
