@@ -32,7 +32,7 @@ step "system packages"
 echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
 need_debian_packages nix-bin binaryen python3 python3-venv git \
   postfix dovecot-core dovecot-imapd dovecot-lmtpd opendkim opendkim-tools \
-  bind9-utils openssl bsdutils debootstrap systemd util-linux
+  bind9-utils openssl bsdutils debootstrap util-linux
 
 step "the nixpkgs library (the module system of the NixOS tests)"
 # Pinned in the steering repository beside this one (never copied in):

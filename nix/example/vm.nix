@@ -9,5 +9,7 @@
     fsType = "ext4";
   };
   services.openssh.enable = true;
+  # The release the VM was first installed with; keep it when upgrading
+  # NixOS (it selects, among others, Dovecot 2.4 from 26.05 on).
   system.stateVersion = "26.05";
 }

@@ -4,11 +4,6 @@ let
   concatLines = lines: builtins.concatStringsSep "\n" lines + "\n";
 in
 rec {
-  # Escapes text for the argument field of a systemd-tmpfiles line, where
-  # `%` starts a specifier and `\` an escape sequence (tmpfiles.d(5)).
-  # mailplan refuses control characters in secrets, so none remain.
-  tmpfilesArgument = builtins.replaceStrings [ "\\" "%" ] [ "\\\\" "%%" ];
-
   # Where the mail VM keeps mail and the credentials it generates at boot.
   paths = {
     vmailDirectory = "/var/vmail";

@@ -49,24 +49,47 @@ let
 
   shellQuote = lib.escapeShellArg;
 
-  # One mailbox line of the passwd-file, or an error naming the mailbox
-  # alone: a missing secret locks that mailbox out, not the others.
+  # A unit that does its work once per boot, before the daemons it serves.
+  bootOneshot =
+    unit:
+    {
+      wantedBy = [ "multi-user.target" ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+      };
+    }
+    // unit;
+
+  # Shell: reads the first line of the secret file $2 into the variable
+  # named $1; fails when the file is missing or that line is empty.
+  readSecret = ''
+    read_secret() {
+      [ -f "$2" ] || return 1
+      IFS= read -r "$1" < "$2" || true
+      [ -n "''${!1}" ]
+    }
+  '';
+
+  # The passwd-file line of a mailbox, or, when its secret file is missing,
+  # a line no password matches: that mailbox cannot log in (and the unit
+  # fails, naming it), but it still exists, so its mail is delivered, and
+  # the other mailboxes are not affected.
   mailboxLine =
     mailbox:
     if mailbox.passwordFile != null then
       ''
-        if [ -f ${shellQuote mailbox.passwordFile} ] && [ -s ${shellQuote mailbox.passwordFile} ]; then
-          printf '%s:{SHA512-CRYPT}%s\n' ${shellQuote mailbox.address} \
-            "$(openssl passwd -6 -stdin < ${shellQuote mailbox.passwordFile})" >> "$passwd"
+        if read_secret password ${shellQuote mailbox.passwordFile}; then
+          add_mailbox ${shellQuote mailbox.address} "$password"
         else
-          echo "mailplan: mailbox ${mailbox.address} cannot log in: its password file ${mailbox.passwordFile} is missing or empty (the other mailboxes are not affected)" >&2
+          echo ${shellQuote "mailplan: mailbox ${mailbox.address} cannot log in: its password file ${mailbox.passwordFile} is missing or empty (its mail is still delivered; the other mailboxes are not affected)"} >&2
+          lock_mailbox ${shellQuote mailbox.address}
           missing=$((missing + 1))
         fi
       ''
     else
       ''
-        printf '%s:{SHA512-CRYPT}%s\n' ${shellQuote mailbox.address} \
-          "$(openssl passwd -6 -stdin <<< ${shellQuote mailbox.password})" >> "$passwd"
+        add_mailbox ${shellQuote mailbox.address} ${shellQuote mailbox.password}
       '';
 in
 {
@@ -116,74 +139,71 @@ in
       settings.master = lib.mkIf (pmgService != null) { pmg = pmgService; };
     };
     systemd.services.postfix = {
-      wants = [ certificateUnit ] ++ lib.optional (saslMap != null) "mailplan-relay-credentials.service";
+      wants = [ certificateUnit ] ++ lib.optional (relayCredential != null) "mailplan-relay-credentials.service";
       after = [ certificateUnit ];
     };
 
-    # The relay's SASL map: an inline password (the guide's lab posture)
-    # is written by tmpfiles from the store; a passwordFile is read at boot
-    # by the oneshot below and never enters the store. A missing file fails
-    # that unit (outbound mail then waits in the queue); postfix still
-    # starts, so inbound mail and submission keep working.
-    systemd.tmpfiles.rules = lib.optionals (relayCredential != null && relayCredential.password != null) [
-      "d ${dirOf saslMap} 0700 root root -"
-      "f+ ${saslMap} 0600 root root - ${
-        render.tmpfilesArgument "${relayCredential.mapKey} ${relayCredential.user}:${relayCredential.password}"
-      }"
-    ];
-    systemd.services.mailplan-relay-credentials = lib.mkIf (saslMap != null) {
+    # The relay's SASL map, written at boot (and whenever the unit
+    # changes) from the password file, which never enters the store, or
+    # from an inline password (the guide's lab posture: in the store, and
+    # warned about). A missing file fails this unit alone: outbound mail
+    # waits in the queue, while inbound mail and submission keep working.
+    systemd.services.mailplan-relay-credentials = lib.mkIf (relayCredential != null) (bootOneshot {
       description = "mailplan: the relay's SASL password map";
-      wantedBy = [ "multi-user.target" ];
       before = [ "postfix.service" ];
       # postmap reads main.cf, which postfix-setup links anew at every start.
-      after = [
-        "systemd-tmpfiles-setup.service"
-        "postfix-setup.service"
-      ];
+      after = [ "postfix-setup.service" ];
       requires = [ "postfix-setup.service" ];
       path = [
         config.services.postfix.package
         pkgs.coreutils
       ];
-      serviceConfig = {
-        Type = "oneshot";
-        RemainAfterExit = true;
-      };
       script = ''
         set -euo pipefail
         umask 077
-        ${lib.optionalString (relayCredential.passwordFile != null) ''
-          if ! [ -f ${shellQuote relayCredential.passwordFile} ] || ! [ -s ${shellQuote relayCredential.passwordFile} ]; then
-            echo "mailplan: the relay password file ${relayCredential.passwordFile} is missing or empty: mail to ${plan.relay.host} stays queued until it exists" >&2
-            exit 1
-          fi
-          install -d -m 0700 ${dirOf saslMap}
-          printf '%s %s:%s\n' ${shellQuote relayCredential.mapKey} ${shellQuote relayCredential.user} \
-            "$(cat ${shellQuote relayCredential.passwordFile})" > ${saslMap}.new
-          mv ${saslMap}.new ${saslMap}
-        ''}
+        ${readSecret}
+        ${
+          if relayCredential.passwordFile != null then
+            ''
+              if ! read_secret password ${shellQuote relayCredential.passwordFile}; then
+                echo ${shellQuote "mailplan: the relay password file ${relayCredential.passwordFile} is missing or empty: mail to ${plan.relay.host} stays queued until it exists (then restart mailplan-relay-credentials.service)"} >&2
+                exit 1
+              fi
+            ''
+          else
+            "password=${shellQuote relayCredential.password}"
+        }
+        install -d -m 0700 ${dirOf saslMap}
+        printf '%s %s:%s\n' ${shellQuote relayCredential.mapKey} ${shellQuote relayCredential.user} "$password" \
+          > ${saslMap}.new
+        mv ${saslMap}.new ${saslMap}
         postmap hash:${saslMap}
       '';
-    };
+    });
 
     # Mailbox passwords, hashed into dovecot's passwd-file at boot. Read
     # from their files (never stored) or inline (stored, warned about).
-    systemd.services.mailplan-mailboxes = {
+    systemd.services.mailplan-mailboxes = bootOneshot {
       description = "mailplan: mailbox passwords for dovecot";
-      wantedBy = [ "multi-user.target" ];
       before = [ dovecotUnit ];
-      after = [ "systemd-tmpfiles-setup.service" ];
       path = [
         pkgs.openssl
         pkgs.coreutils
       ];
-      serviceConfig = {
-        Type = "oneshot";
-        RemainAfterExit = true;
-      };
       script = ''
         set -euo pipefail
         umask 077
+        ${readSecret}
+        # Appends the passwd-file line of mailbox $1 with password $2.
+        add_mailbox() {
+          local hash
+          hash=$(printf '%s\n' "$2" | openssl passwd -6 -stdin)
+          printf '%s:{SHA512-CRYPT}%s\n' "$1" "$hash" >> "$passwd"
+        }
+        # Appends a line for mailbox $1 that no password matches.
+        lock_mailbox() {
+          printf '%s:{CRYPT}!\n' "$1" >> "$passwd"
+        }
         install -d -m 0750 -g ${dovecotGroup} ${paths.secretsDirectory}
         passwd=$(mktemp ${paths.secretsDirectory}/.dovecot-passwd.XXXXXX)
         trap 'rm -f "$passwd"' EXIT
@@ -194,7 +214,7 @@ in
         mv "$passwd" ${paths.dovecotPasswd}
         trap - EXIT
         if [ "$missing" -gt 0 ]; then
-          echo "mailplan: $missing mailbox(es) without a password; see above" >&2
+          echo "mailplan: $missing mailbox(es) without a password; see above, then restart mailplan-mailboxes.service" >&2
           exit 1
         fi
       '';
@@ -228,8 +248,9 @@ in
     };
     users.groups.vmail.gid = paths.vmailUid;
 
-    # OpenDKIM: key generated on first boot, public record echoed to the
-    # journal and kept in the plan's public record file.
+    # OpenDKIM: nixpkgs' unit generates the key on first boot; the public
+    # record is then kept in the plan's public record file and echoed to
+    # the journal.
     services.opendkim = {
       enable = true;
       selector = plan.dkim.selector;
@@ -237,17 +258,13 @@ in
       keyPath = plan.dkim.keyDirectory;
       configFile = pkgs.writeText "opendkim.conf" render.opendkimConf;
     };
-    systemd.services.opendkim = {
-      preStart = lib.mkBefore ''
-        if [ ! -f ${plan.dkim.privateKeyFile} ]; then
-          ${pkgs.opendkim}/bin/opendkim-genkey -D ${plan.dkim.keyDirectory} \
-            -s ${plan.dkim.selector} -d ${plan.domain}
-          cp ${plan.dkim.keyDirectory}/${plan.dkim.selector}.txt ${plan.dkim.publicRecordFile}
-          echo "mailplan: new DKIM key for ${plan.domain}; publish this as ${plan.dkim.recordName}:"
-          cat ${plan.dkim.publicRecordFile}
-        fi
-      '';
-    };
+    systemd.services.opendkim.preStart = lib.mkAfter ''
+      if [ ! -f ${plan.dkim.publicRecordFile} ]; then
+        cp ${plan.dkim.keyDirectory}/${plan.dkim.selector}.txt ${plan.dkim.publicRecordFile}
+        echo "mailplan: the DKIM key of ${plan.domain}; publish this as ${plan.dkim.recordName}:"
+        cat ${plan.dkim.publicRecordFile}
+      fi
+    '';
     # postfix connects to the milter socket through the opendkim group.
     users.users.postfix.extraGroups = [ config.services.opendkim.group ];
 
@@ -290,9 +307,8 @@ in
     # the whole switch); the sync replaces it and reloads them. The key is
     # root's, and readable by nginx's group when nginx serves webmail: the
     # dns VM must deliver key.pem the same way (see the README).
-    systemd.services.mailplan-placeholder-certificate = lib.mkIf (!http01) {
+    systemd.services.mailplan-placeholder-certificate = lib.mkIf (!http01) (bootOneshot {
       description = "mailplan: placeholder certificate until the real one is synced";
-      wantedBy = [ "multi-user.target" ];
       before = [
         "postfix.service"
         dovecotUnit
@@ -302,10 +318,6 @@ in
         pkgs.openssl
         pkgs.coreutils
       ];
-      serviceConfig = {
-        Type = "oneshot";
-        RemainAfterExit = true;
-      };
       script = ''
         set -euo pipefail
         if [ -s ${plan.tls.certFile} ] && [ -s ${plan.tls.keyFile} ]; then
@@ -323,7 +335,7 @@ in
         mv ${plan.tls.keyFile}.new ${plan.tls.keyFile}
         mv ${plan.tls.certFile}.new ${plan.tls.certFile}
       '';
-    };
+    });
     security.acme = lib.mkIf http01 {
       acceptTerms = true;
       defaults.email = lib.mkIf (cfg.acmeEmail != null) cfg.acmeEmail;

@@ -104,7 +104,7 @@ def module_rendering(declaration: Path, state_version: str) -> dict:
     """What the mail VM's NixOS module produces for a declaration, over the
     NixOS 26.05 option surface (tests/nixos/render.nix): the files nixpkgs
     renders (`files`), the scripts of mailplan's units (`scripts`), the
-    tmpfiles rules. State version 26.05 gives Dovecot 2.4, before it 2.3."""
+    dovecot version. State version 26.05 gives Dovecot 2.4, before it 2.3."""
     key = (declaration.read_text(), state_version)
     if key not in _renderings:
         expression = f"""
@@ -388,8 +388,8 @@ class Postfix:
 
 
 class OpenDkim:
-    """opendkim as nixpkgs' module runs it, with mailplan's first-boot key
-    generation and the `MTA ORIGINATING` config file."""
+    """opendkim as nixpkgs' module runs it (first-boot key generation
+    included), with mailplan's public record file and its config file."""
 
     def __init__(self, sandbox: Sandbox, plan_json: dict):
         dkim = plan_json["dkim"]
@@ -405,10 +405,14 @@ class OpenDkim:
         self.process: subprocess.Popen | None = None
 
     def generate_key(self):
-        """The module's preStart: opendkim-genkey, then the public record
-        copied to the plan's publicRecordFile."""
+        """nixpkgs' preStart (opendkim-genkey in the key directory), then
+        the module's: the public record copied to the plan's
+        publicRecordFile."""
         self.key_directory.mkdir(parents=True, exist_ok=True)
-        run("opendkim-genkey", "-D", self.key_directory, "-s", self.selector, "-d", self.domain)
+        subprocess.run(
+            ["opendkim-genkey", "-s", self.selector, "-d", "all-domains-generic-key"],
+            cwd=self.key_directory, check=True, capture_output=True, timeout=DEADLINE,
+        )
         shutil.copy(self.key_directory / f"{self.selector}.txt", self.public_record)
 
     def public_key_record(self) -> str:
@@ -485,10 +489,11 @@ class Dovecot:
         text = text.replace("port = 993", f"port = {self.imaps_port}")
         return text + "\nlisten = 127.0.0.1\nlog_path = " + str(self.sandbox.path("/var/log/dovecot.log")) + "\n"
 
-    def write(self, password_files: dict[str, str] | None = None):
+    def write(self, password_files: dict[str, str] | None = None, missing_secrets: int = 0):
         """dovecot.conf, and the passwd-file from the module's mailboxes
         unit, run as at boot (the mailboxes' password files first, at
-        their sandboxed paths)."""
+        their sandboxed paths); the unit must fail exactly when
+        `missing_secrets` mailboxes lack theirs."""
         for path, password in (password_files or {}).items():
             secret = self.sandbox.path(path)
             secret.parent.mkdir(parents=True, exist_ok=True)
@@ -500,8 +505,10 @@ class Dovecot:
         vmail.mkdir(parents=True, exist_ok=True)
         os.chown(vmail, 5000, 5000)
         result = self.sandbox.run_unit_script(self.rendering["scripts"]["mailboxes"], in_root=self.root)
-        if result.returncode != 0:
-            raise AssertionError(f"the mailboxes unit failed:\n{result.stderr}")
+        if (result.returncode != 0) != (missing_secrets > 0) or result.stderr.count("cannot log in") != missing_secrets:
+            raise AssertionError(
+                f"the mailboxes unit exited {result.returncode} with {missing_secrets} secret(s) missing:\n{result.stderr}"
+            )
 
     def check(self) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -525,6 +532,8 @@ class Dovecot:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=DEADLINE)
+        if self.process:
+            self.process.stderr.close()
 
     def maildir_messages(self, address: str) -> list[Path]:
         local, domain = address.split("@")

@@ -23,7 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 for command in postfix postconf postmap postqueue dovecot doveconf doveadm opendkim opendkim-genkey \
-  named-checkzone named-compilezone openssl script nix-instantiate debootstrap systemd-tmpfiles setpriv unshare; do
+  named-checkzone named-compilezone openssl script nix-instantiate debootstrap setpriv unshare; do
   command -v "$command" >/dev/null || {
     echo "tests/daemons/run.sh: $command not found: run scripts/test.sh, which installs it" >&2
     exit 1

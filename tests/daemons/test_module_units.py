@@ -73,14 +73,26 @@ class MailboxPasswords(unittest.TestCase):
         self.assertNotIn("alice", result.stderr)
         self.assertNotIn("carol", result.stderr)
         entries = self.entries()
-        self.assertEqual(sorted(entries), ["alice@example.com", "carol@example.com"])
+        # bob still exists (his mail is delivered), but no password matches.
+        self.assertEqual(sorted(entries), ["alice@example.com", "bob@example.com", "carol@example.com"])
+        self.assertEqual(entries["bob@example.com"], "{CRYPT}!")
+        self.assertNotEqual(h.run("doveadm", "pw", "-t", "{CRYPT}!", "-p", "", check=False).returncode, 0)
         self.assert_verifies(entries["alice@example.com"], "alice's password")
 
-        # Once the secret arrives, the next run lets bob in too.
+        # Once the secret arrives, a restart of the unit lets bob in too.
         self.write_secret("bob", "bob's password")
         result = self.sandbox.run_unit_script(self.script)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("bob@example.com", self.entries())
+        self.assert_verifies(self.entries()["bob@example.com"], "bob's password")
+
+    def test_only_the_first_line_of_a_secret_file_is_the_password(self):
+        self.write_secret("alice", "alice's password\nsecond line\n")
+        self.write_secret("bob", "bob's password")
+        result = self.sandbox.run_unit_script(self.script)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        entries = self.entries()
+        self.assertEqual(len(self.passwd.read_text().splitlines()), 3)
+        self.assert_verifies(entries["alice@example.com"], "alice's password")
 
 
 class RelayCredentials(unittest.TestCase):
@@ -129,10 +141,11 @@ class PlaceholderCertificate(unittest.TestCase):
         h.run("openssl", "x509", "-noout", "-in", cert)
 
         # A certificate the dns VM has synced is kept as it is.
-        synced = cert.read_bytes()
+        h.self_signed_certificate(key, cert, "synced.example.com")
+        synced = cert.read_bytes(), key.read_bytes()
         result = sandbox.run_unit_script(script)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(cert.read_bytes(), synced)
+        self.assertEqual((cert.read_bytes(), key.read_bytes()), synced)
 
     def test_without_webmail_the_key_is_roots(self):
         _, _, key, _ = self.certificate(webmail=False)

@@ -105,6 +105,5 @@ in
     mailboxes = render.mailboxTable (mailplan.plan (example "standalone.json"));
     aliases = render.aliasTable (mailplan.plan (example "standalone.json"));
     ddnsTemplate = builtins.fromJSON (render.ddnsConfigTemplate (mailplan.plan (example "noip-dyndns.json")));
-    tmpfiles = render.tmpfilesArgument "[smtp.example.net]:587 u:50% off\\now";
   };
 }

@@ -71,13 +71,13 @@ let
   danglingUnits =
     config:
     let
+      enabled = filterAttrs (_: service: service.enable) config.systemd.services;
       defined =
-        map (n: "${n}.service") (attrNames config.systemd.services)
+        map (n: "${n}.service") (attrNames enabled)
         ++ map (n: "${n}.target") (attrNames config.systemd.targets)
         ++ map (n: "${n}.timer") (attrNames config.systemd.timers)
         ++ map (n: "${n}.socket") (attrNames config.systemd.sockets)
         ++ systemdUnits;
-      enabled = filterAttrs (_: service: service.enable) config.systemd.services;
     in
     concatLists (
       lib.mapAttrsToList (
@@ -91,7 +91,7 @@ let
       ) enabled
     );
 
-  # Every group a user is put in, or that a script chgrp's to, exists.
+  # Every group a user is put in exists.
   undefinedGroups =
     config:
     let
@@ -240,7 +240,9 @@ let
     ++ optional (
       lib.any (r: r.port == 443) plan.firewall != plan.webmail
     ) "the port-forward sheet disagrees with webmail about 443"
-    ++ optional (config.services.nginx.enable != nginxRuns) "nginx runs without webmail or ACME"
+    ++ optional (config.services.nginx.enable != nginxRuns) "nginx.enable is ${
+      lib.boolToString config.services.nginx.enable
+    }, but webmail is ${lib.boolToString plan.webmail} and the TLS mode ${plan.tls.mode}"
     ++ optional (config.services.roundcube.enable != plan.webmail) "roundcube does not follow webmail"
     # Certificates exist before the daemons that read them start.
     ++ optional (!(services ? ${lib.removeSuffix ".service" certificateUnit})) "no unit ${certificateUnit}"
@@ -305,6 +307,27 @@ let
       scripts = jobScripts config // execScripts config;
       files = renderedFiles config;
     };
+
+  # A VM's case: the checks every system gets, the VM's own, and the
+  # forcing of its plan, what mailplan's module produces (`forced`) and
+  # the system's top level.
+  vmCase =
+    {
+      name,
+      config,
+      warnings,
+      problems,
+      forced,
+      refusedWith ? null,
+    }:
+    {
+      report = report {
+        inherit name config;
+        problems = commonProblems config ++ warningProblems { inherit config warnings; } ++ problems;
+      };
+      forced = forceSystem config ([ config.services.mailplan.plan ] ++ forced);
+      inherit refusedWith;
+    };
 in
 {
   mailVm =
@@ -318,16 +341,15 @@ in
     let
       inherit (system) config;
     in
-    {
-      report = report {
-        inherit name config;
-        problems =
-          commonProblems config
-          ++ warningProblems { inherit config warnings; }
-          ++ mailVmProblems { inherit config plan; };
-      };
-      forced = forceSystem config [
-        config.services.mailplan.plan
+    vmCase {
+      inherit
+        name
+        config
+        warnings
+        refusedWith
+        ;
+      problems = mailVmProblems { inherit config plan; };
+      forced = [
         config.services.postfix.settings.main
         (lib.mapAttrs (_: service: service.rawEntry) config.services.postfix.settings.master)
         config.services.dovecot2.settings
@@ -354,7 +376,6 @@ in
             ;
         }) config.security.acme.certs)
       ];
-      inherit refusedWith;
     };
 
   dnsVm =
@@ -367,19 +388,10 @@ in
     let
       inherit (system) config;
     in
-    {
-      report = report {
-        inherit name config;
-        problems =
-          commonProblems config
-          ++ warningProblems { inherit config warnings; }
-          ++ ddnsProblems { inherit config plan; };
-      };
-      forced = forceSystem config [
-        config.services.mailplan.plan
-        config.services.ddns-updater
-      ];
-      refusedWith = null;
+    vmCase {
+      inherit name config warnings;
+      problems = ddnsProblems { inherit config plan; };
+      forced = [ config.services.ddns-updater ];
     };
 
   # nix/tests/relay.nix: every node evaluates, with no failed assertion and

@@ -44,7 +44,6 @@ in
     relayCredentials = scriptOf "mailplan-relay-credentials";
     placeholderCertificate = scriptOf "mailplan-placeholder-certificate";
   };
-  tmpfilesRules = config.systemd.tmpfiles.rules;
   dovecotVersion = config.services.dovecot2.package.version;
   dovecotGroup = config.services.dovecot2.settings.default_internal_group;
   nginxGroup = config.services.nginx.group;

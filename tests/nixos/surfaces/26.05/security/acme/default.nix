@@ -11,9 +11,7 @@
 #
 # Left out: the meta attribute (doc, teams; misc/meta.nix is not in the
 # surface). Option descriptions are cut to one line. The scripts are
-# transcribed verbatim, except that `pkgs.flock` and `pkgs.diffutils`, which
-# the fake package set lacks, fall back to a throw (only when a script or
-# path is forced).
+# transcribed verbatim.
 {
   config,
   lib,

@@ -22,8 +22,7 @@
 # UMask/StateDirectoryMode fixed to nixpkgs' values for PostgreSQL >= 11) and
 # its unitConfig start limits. postgresql.conf is a writeText here (nixpkgs:
 # writeTextDir, which the fake package set lacks).
-# Descriptions cut to one line. `pkgs.postgresql_17` and its `psqlSchema`,
-# which the fake package set lacks, fall back to a throw when forced.
+# Descriptions cut to one line.
 {
   config,
   lib,

@@ -19,8 +19,7 @@
 # http block and of `package`'s apply (lua module) and of
 # `additionalModules` (brotli/zstd modules); services.logrotate.settings.nginx
 # (no logrotate surface); meta. Descriptions are cut to one line; `with lib;`
-# replaced by an `inherit (lib)`. Packages the fake set lacks (nginxStable,
-# mailcap, writers.writeNginxConfig) fall back to a throw when forced.
+# replaced by an `inherit (lib)`.
 {
   config,
   lib,

@@ -9,8 +9,7 @@
 #
 # Left out: option descriptions and examples cut to one line; `with lib;`
 # replaced by `lib.` prefixes. `services.phpfpm.phpPackage` defaults to
-# `pkgs.php`, which the fake package set lacks (a throw when forced, as
-# mkPackageOption does); roundcube sets its pool's phpPackage itself.
+# `pkgs.php`; roundcube sets its pool's phpPackage itself.
 {
   config,
   lib,
