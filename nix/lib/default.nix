@@ -45,11 +45,27 @@ let
       builtins.deepSeq (map (u: u.name or null) indexed) declaration
     );
 
-  entry = function: declaration: call function (checked declaration);
+  # Determinate Nix makes `a // b` with at most 16 attributes on the right a
+  # *layered* set, and the host's copy_attrname, which the plugin calls for
+  # every attribute it reads, aborts that evaluator on one (nix-src
+  # v3.22.2: Bindings::operator[] calls unreachable()). builtins.mapAttrs
+  # always builds a new flat set, so the plugin gets flat sets all the way
+  # down; values stay lazy (an attribute is forced when the plugin reads
+  # it, as before).
+  flatten =
+    value:
+    if builtins.isAttrs value then
+      builtins.mapAttrs (_: flatten) value
+    else if builtins.isList value then
+      map flatten value
+    else
+      value;
+
+  entry = function: declaration: call function (flatten (checked declaration));
 in
 import ./builders.nix
 // {
-  inherit wasmFile callers;
+  inherit wasmFile callers flatten;
 
   # The whole plan (the plan contract).
   plan = entry "plan";

@@ -288,6 +288,59 @@ fn long_unicode_and_large_declarations() {
     );
 }
 
+/// What nix/lib's `flatten` does before every call: rebuild every set as
+/// a new flat one (`builtins.mapAttrs`), through lists too.
+fn flatten(value: &NixValue) -> NixValue {
+    match value.force().unwrap() {
+        NixValue::Attrs(attrs) => {
+            NixValue::attrs(attrs.iter().map(|(n, v)| (n.clone(), flatten(v)))).unwrap()
+        }
+        NixValue::List(items) => NixValue::list(items.iter().map(flatten).collect()),
+        other => other,
+    }
+}
+
+/// A declaration as the builders make it in Determinate Nix: the example's
+/// base `//` the relay user `//` the static address (nix/lib/builders.nix).
+fn built_with_update(declaration: &Value) -> NixValue {
+    let mut base = declaration.clone();
+    let users = base
+        .as_object_mut()
+        .unwrap()
+        .remove("users")
+        .unwrap_or(json!([]));
+    let address = base.as_object_mut().unwrap().remove("publicIP");
+    let mut value = NixValue::from_json(&base)
+        .update(&NixValue::from_json(&json!({ "users": users })))
+        .unwrap();
+    if let Some(address) = address {
+        value = value
+            .update(&NixValue::from_json(&json!({ "publicIP": address })))
+            .unwrap();
+    }
+    value
+}
+
+#[test]
+fn layered_sets_from_update_abort_determinate_nix_unless_flattened() {
+    for (name, declaration) in examples() {
+        let layered = built_with_update(&declaration);
+        match plugin().call("plan", &layered) {
+            Err(CallError::Host(message)) => assert!(
+                message.contains("copy_attrname on a layered attribute set")
+                    && message.contains("aborts the whole evaluator"),
+                "{name}: {message}"
+            ),
+            other => panic!("{name}: a layered declaration was read: {other:?}"),
+        }
+        assert_eq!(
+            wasm("plan", &flatten(&layered)).unwrap(),
+            wasm("plan", &NixValue::from_json(&declaration)).unwrap(),
+            "{name}: the flattened declaration plans as the original"
+        );
+    }
+}
+
 #[test]
 fn version_ignores_its_argument() {
     let v = wasm("version", &NixValue::Null).unwrap();

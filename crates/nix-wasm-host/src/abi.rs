@@ -530,6 +530,15 @@ fn copy_attrset(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> 
 
 fn copy_attrname(mut c: Ctx<'_>, id: u32, index: u32, ptr: u32, len: u32) -> Result<()> {
     let attrs = c.data_mut().forced_attrs(id)?;
+    if attrs.layers() > 1 {
+        // Bindings::operator[] calls unreachable() on a layered set.
+        return Err(abi(
+            "copy_attrname on a layered attribute set (made by `//` with at most 16 attributes \
+             on its right side): Determinate Nix aborts the whole evaluator here \
+             (Bindings::operator[] calls unreachable()); hand plugins flat sets, \
+             e.g. rebuilt with builtins.mapAttrs",
+        ));
+    }
     let (name, _) = attrs
         .at(index as usize)
         .ok_or_else(|| abi("copy_attrname: attribute index out of bounds"))?;

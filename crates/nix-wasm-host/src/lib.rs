@@ -77,7 +77,9 @@ pub mod value;
 
 pub use nix_expr::to_nix_expr;
 pub use plugin::{CallOutcome, CallReport, EPOCH_TICK, Host, Limits, Plugin, Warning};
-pub use value::{Attrs, MAX_DEPTH, NixFunction, NixValue, Thunk, function};
+pub use value::{
+    Attrs, LAYER_RHS_THRESHOLD, MAX_DEPTH, MAX_LAYERS, NixFunction, NixValue, Thunk, function,
+};
 
 /// Why a plugin could not be loaded, or a value converted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

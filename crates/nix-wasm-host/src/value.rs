@@ -21,6 +21,15 @@ use crate::HostError;
 /// use `call_function` as it goes instead.
 pub const MAX_DEPTH: usize = 200;
 
+/// The largest right side of `//` that Determinate Nix layers on top of
+/// the left side instead of copying both into a new set (its setting
+/// `eval-attrset-update-layer-rhs-threshold`, 16 on 64-bit systems).
+pub const LAYER_RHS_THRESHOLD: usize = 16;
+
+/// How many layers a set may have before `//` copies instead of layering
+/// (Determinate Nix's `Bindings::maxLayers`).
+pub const MAX_LAYERS: u8 = 8;
+
 /// The body of a host-side function.
 type FunctionBody = dyn Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync;
 
@@ -219,6 +228,43 @@ impl NixValue {
         NixValue::Thunk(Thunk::new(move || Err(message.clone())))
     }
 
+    /// `self // other`, as Determinate Nix 3.22 evaluates it: an empty side
+    /// gives the other one; a right side of at most [`LAYER_RHS_THRESHOLD`]
+    /// attributes on a left side of fewer than [`MAX_LAYERS`] layers gives
+    /// a *layered* set (the right side over the left, sharing it); anything
+    /// else a flat merge. Either way the right side wins and the set reads
+    /// the same through lookups and iteration, but `copy_attrname` on a
+    /// layered set aborts the real evaluator (see [`Attrs::layers`]).
+    pub fn update(&self, other: &NixValue) -> Result<NixValue, String> {
+        let left = self.force()?;
+        let right = other.force()?;
+        let (NixValue::Attrs(l), NixValue::Attrs(r)) = (&left, &right) else {
+            let wrong = if matches!(left, NixValue::Attrs(_)) {
+                &right
+            } else {
+                &left
+            };
+            return Err(format!("expected a set but found {}", wrong.describe()));
+        };
+        if l.is_empty() {
+            return Ok(right);
+        }
+        if r.is_empty() {
+            return Ok(left);
+        }
+        let mut merged: Vec<(String, NixValue)> = l
+            .iter()
+            .filter(|(name, _)| r.get(name).is_none())
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        merged.extend(r.iter().map(|(n, v)| (n.clone(), v.clone())));
+        let mut attrs = Attrs::from_unique(merged);
+        if l.layers < MAX_LAYERS && r.len() <= LAYER_RHS_THRESHOLD {
+            attrs.layers = l.layers + 1;
+        }
+        Ok(NixValue::Attrs(Arc::new(attrs)))
+    }
+
     /// A value computed by `body` when first forced.
     pub fn lazy(body: impl Fn() -> Result<NixValue, String> + Send + Sync + 'static) -> Self {
         NixValue::Thunk(Thunk::new(body))
@@ -353,9 +399,25 @@ fn scramble(name: &str) -> u64 {
 /// evaluator reports attributes in symbol-table order, which depends on
 /// everything evaluated before, so a plugin must not rely on any order;
 /// here one that does fails in tests instead of in production.
-#[derive(Debug, Clone, Default)]
+///
+/// A set made by [`NixValue::update`] may be *layered*, as Determinate
+/// Nix's `//` makes it: lookups and iteration see one set, but indexing it
+/// (`copy_attrname`) aborts that evaluator. This host refuses the call
+/// with that explanation instead.
+#[derive(Debug, Clone)]
 pub struct Attrs {
     entries: Vec<(u64, String, NixValue)>,
+    /// 1 for a flat set; more for the layers `//` stacked.
+    layers: u8,
+}
+
+impl Default for Attrs {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            layers: 1,
+        }
+    }
 }
 
 impl Attrs {
@@ -365,7 +427,7 @@ impl Attrs {
             .map(|(name, value)| (scramble(&name), name, value))
             .collect();
         entries.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Self { entries }
+        Self { entries, layers: 1 }
     }
 
     /// A set of these attributes; a repeated name is an error.
@@ -377,6 +439,12 @@ impl Attrs {
             }
         }
         Ok(attrs)
+    }
+
+    /// How many layers the set has: 1 for a flat set (any set not made by
+    /// [`NixValue::update`]), more for one `//` layered.
+    pub fn layers(&self) -> u8 {
+        self.layers
     }
 
     /// The number of attributes.
@@ -476,6 +544,62 @@ mod tests {
             assert!(attrs.at(i).is_some());
         }
         assert!(attrs.at(26).is_none());
+    }
+
+    fn set(names: &[&str]) -> NixValue {
+        NixValue::attrs(names.iter().map(|n| (*n, NixValue::string(*n)))).unwrap()
+    }
+
+    fn layers(value: &NixValue) -> u8 {
+        let NixValue::Attrs(attrs) = value else {
+            panic!("{value:?}")
+        };
+        attrs.layers()
+    }
+
+    #[test]
+    fn update_layers_small_right_sides_like_determinate_nix() {
+        let base = set(&["a", "b"]);
+        let layered = base.update(&set(&["b", "c"])).unwrap();
+        assert_eq!(layers(&layered), 2);
+        let NixValue::Attrs(attrs) = &layered else {
+            unreachable!()
+        };
+        assert_eq!(attrs.len(), 3, "the right side's b replaces the left's");
+        assert!(matches!(attrs.get("b"), Some(NixValue::String(s)) if s == "b"));
+
+        // Empty sides give the other side unchanged.
+        assert_eq!(layers(&layered.update(&set(&[])).unwrap()), 2);
+        assert_eq!(layers(&set(&[]).update(&layered).unwrap()), 2);
+
+        // More than 16 attributes on the right: a flat copy.
+        let names: Vec<String> = (0..17).map(|i| format!("x{i}")).collect();
+        let big = set(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(layers(&base.update(&big).unwrap()), 1);
+        assert_eq!(
+            layers(
+                &base
+                    .update(&set(&names[..16]
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()))
+                    .unwrap()
+            ),
+            2
+        );
+
+        // At most 8 layers; then `//` copies again.
+        let mut value = base;
+        for i in 0..7 {
+            value = value.update(&set(&[&format!("l{i}")])).unwrap();
+        }
+        assert_eq!(layers(&value), 8);
+        assert_eq!(layers(&value.update(&set(&["z"])).unwrap()), 1);
+
+        assert_eq!(
+            set(&["a"]).update(&NixValue::Int(1)).unwrap_err(),
+            "expected a set but found an integer"
+        );
     }
 
     #[test]

@@ -241,6 +241,36 @@ fn copy_attrname_needs_the_exact_length_and_a_valid_index() {
 }
 
 #[test]
+fn layered_sets_read_through_lookups_and_copy_attrset_but_not_copy_attrname() {
+    let p = probe();
+    let layered = attrs(vec![("x", NixValue::Int(1)), ("y", NixValue::Int(2))])
+        .update(&attrs(vec![("x", NixValue::Int(3))]))
+        .unwrap();
+    // What Determinate Nix's layered bindings serve without indexing.
+    assert_eq!(call(&p, "get_x", layered.clone()), 3, "the right side wins");
+    assert_eq!(
+        call(&p, "attrs_len_small", layered.clone()),
+        json!([2, true])
+    );
+    // copy_attrname indexes the set, which aborts that evaluator.
+    let message = failure(&p, "attr_names", layered.clone()).to_string();
+    assert!(
+        message.starts_with("copy_attrname on a layered attribute set (made by `//` with at most 16 attributes on its right side): Determinate Nix aborts the whole evaluator here"),
+        "{message}"
+    );
+    // A right side over 16 attributes is merged into a flat set.
+    let big = NixValue::attrs((0..17).map(|i| (format!("k{i}"), NixValue::Int(i)))).unwrap();
+    let merged = layered.update(&big).unwrap();
+    assert_eq!(
+        call(&p, "attrs_roundtrip", merged)
+            .as_object()
+            .unwrap()
+            .len(),
+        19
+    );
+}
+
+#[test]
 fn containers_do_not_force_their_elements() {
     let p = probe();
     let set = attrs(vec![("x", NixValue::throw("x was forced"))]);

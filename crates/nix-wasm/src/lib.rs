@@ -24,6 +24,28 @@
 //! Values are opaque ids valid for one call; every call runs in a fresh
 //! instance, so nothing survives between calls. Attribute order as the host
 //! reports it is not lexicographic; this crate never depends on it.
+//!
+//! # Layered attribute sets
+//!
+//! Determinate Nix (3.22) evaluates `a // b` with at most 16 attributes in
+//! `b` to a *layered* set, and its `copy_attrname`, which this crate calls
+//! for every attribute of every set it reads ([`Value::attrs`],
+//! [`from_value`]), aborts the whole evaluator on one (`Bindings::operator[]`
+//! calls `unreachable()`). `copy_attrset` and `get_attr` are safe. Until
+//! that is fixed upstream, hand plugins flat sets: rebuild the argument on
+//! the Nix side, e.g.
+//!
+//! ```nix
+//! let flatten = v:
+//!   if builtins.isAttrs v then builtins.mapAttrs (_: flatten) v
+//!   else if builtins.isList v then map flatten v
+//!   else v;
+//! in builtins.wasm { path = ./plugin.wasm; function = "f"; } (flatten arg)
+//! ```
+//!
+//! (`builtins.mapAttrs` always builds a new flat set, and keeps values
+//! lazy.) The reference host, `nix-wasm-host`, refuses `copy_attrname` on a
+//! set made by its `NixValue::update` the same way, so tests catch it.
 
 mod de;
 mod ser;
