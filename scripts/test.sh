@@ -52,7 +52,7 @@ echo "$MAILPLAN_NIXPKGS_LIB"
 
 step "Rust toolchains"
 rustup component add rustfmt clippy
-rustup target add wasm32-unknown-unknown
+rustup target add wasm32-unknown-unknown wasm32-wasip1
 cargo --version
 
 step "format"
@@ -63,6 +63,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "unit, rule, example, property, plugin, host and CLI tests"
 cargo test --workspace --locked
+
+step "a WASI plugin of the guest binding through the runner"
+tests/wasi/run.sh
 
 step "the committed plugin equals a fresh reproducible build"
 scripts/build-wasm.sh target/mailplan-check.wasm

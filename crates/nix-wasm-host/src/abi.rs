@@ -8,8 +8,9 @@ use std::fmt;
 use std::ops::Range;
 
 use wasmtime::{Caller, Linker, Memory, StoreLimits};
+use wasmtime_wasi::p1::WasiP1Ctx;
 
-use crate::plugin::Warning;
+use crate::log::SharedLog;
 use crate::value::{Attrs, MAX_DEPTH, NixValue, Thunk};
 
 /// Why a host function made the call trap.
@@ -21,6 +22,8 @@ pub(crate) enum Refusal {
     Panic(String),
     /// A limit of this host.
     Limit(String),
+    /// A WASI module called `return_to_nix`, which ends the call.
+    Returned,
 }
 
 impl fmt::Display for Refusal {
@@ -28,6 +31,7 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::Abi(message) | Refusal::Limit(message) => f.write_str(message),
             Refusal::Panic(message) => write!(f, "Wasm panic: {message}"),
+            Refusal::Returned => f.write_str("return_to_nix"),
         }
     }
 }
@@ -64,23 +68,32 @@ pub(crate) struct CallState {
     depths: HashMap<usize, usize>,
     max_values: usize,
     memory: Option<Memory>,
-    /// The export being run, for warnings.
-    pub(crate) function: String,
-    pub(crate) warnings: Vec<Warning>,
+    /// The call's warnings.
+    pub(crate) log: SharedLog,
     pub(crate) limits: StoreLimits,
+    /// The WASI context of a WASI module's call.
+    pub(crate) wasi: Option<WasiP1Ctx>,
+    /// The value a WASI module handed to `return_to_nix`.
+    pub(crate) returned: Option<u32>,
 }
 
 impl CallState {
     /// A table with the reserved id 0 and the argument as id 1.
-    pub(crate) fn new(argument: NixValue, limits: StoreLimits, max_values: usize) -> Self {
+    pub(crate) fn new(
+        argument: NixValue,
+        limits: StoreLimits,
+        max_values: usize,
+        log: SharedLog,
+    ) -> Self {
         Self {
             values: vec![None, Some(argument)],
             depths: HashMap::new(),
             max_values,
             memory: None,
-            function: String::new(),
-            warnings: Vec::new(),
+            log,
             limits,
+            wasi: None,
+            returned: None,
         }
     }
 
@@ -365,12 +378,17 @@ fn panic(c: Ctx<'_>, ptr: u32, len: u32) -> Result<()> {
     )))
 }
 
-fn warn(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<()> {
-    let message = String::from_utf8_lossy(&read(&c, ptr, len, 1)?).into_owned();
-    let state = c.data_mut();
-    let function = state.function.clone();
-    state.warnings.push(Warning { function, message });
+fn warn(c: Ctx<'_>, ptr: u32, len: u32) -> Result<()> {
+    let message = read(&c, ptr, len, 1)?;
+    c.data().log.warn(&message);
     Ok(())
+}
+
+/// WASI modules only: records the result and ends the call with a trap,
+/// as the evaluator's `return_to_nix` does. The id is checked afterwards.
+fn return_to_nix(mut c: Ctx<'_>, id: u32) -> Result<()> {
+    c.data_mut().returned = Some(id);
+    Err(wasmtime::Error::new(Refusal::Returned))
 }
 
 fn get_type(mut c: Ctx<'_>, id: u32) -> Result<u32> {
@@ -605,8 +623,18 @@ fn read_file(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     copy_out(&mut c, &bytes, ptr, len)
 }
 
-/// Defines every `env` import.
-pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<()> {
+/// Defines every `env` import; `return_to_nix` and WASI preview 1 only for
+/// a WASI module, as the evaluator links them.
+pub(crate) fn link(linker: &mut Linker<CallState>, wasi: bool) -> Result<()> {
+    if wasi {
+        wasmtime_wasi::p1::add_to_linker_sync(linker, |state: &mut CallState| {
+            state
+                .wasi
+                .as_mut()
+                .expect("a WASI module's call has a WASI context")
+        })?;
+        linker.func_wrap("env", "return_to_nix", return_to_nix)?;
+    }
     linker.func_wrap("env", "panic", panic)?;
     linker.func_wrap("env", "warn", warn)?;
     linker.func_wrap("env", "get_type", get_type)?;

@@ -16,6 +16,11 @@
 //!   `call_function` forcing its result;
 //! - the required exports `memory`, `nix_wasm_init_v1: () -> ()` and the
 //!   entry point `(i32) -> i32`, with the evaluator's error messages;
+//! - WASI programs (modules importing `wasi_snapshot_preview1`) as the
+//!   evaluator runs them: through `_start`, `argv` `["wasi", "1"]`, no
+//!   environment or preopened directories, standard output and error as
+//!   warnings line by line, the result through `env.return_to_nix`
+//!   ([`Plugin::invoke`]);
 //! - a fresh instance for every call, from a pre-linked module compiled
 //!   once (the evaluator caches compiled modules per file in the same way);
 //!   as there, host functions called from a Wasm start function trap;
@@ -60,9 +65,6 @@
 //! - Every call has limits ([`Limits`]: memory, time, number of values)
 //!   and values may nest at most [`MAX_DEPTH`] levels; the evaluator has
 //!   no limit, so an endless loop hangs it.
-//! - WASI modules (those importing `wasi_snapshot_preview1`) are refused.
-//!   The evaluator runs them through `_start` and `return_to_nix`; this
-//!   host covers only the plain ABI, whose plugins are deterministic.
 //! - Errors are plain messages (Nix adds the offending value and a trace),
 //!   `read_file` reads the file system directly (Nix may realise string
 //!   context first), and host functions ([`NixFunction`]) receive all
@@ -71,12 +73,14 @@
 #![warn(missing_docs)]
 
 mod abi;
+mod log;
 pub mod nix_expr;
 mod plugin;
 pub mod value;
 
+pub use log::{Warning, WarningListener};
 pub use nix_expr::to_nix_expr;
-pub use plugin::{CallOutcome, CallReport, EPOCH_TICK, Host, Limits, Plugin, Warning};
+pub use plugin::{CallOutcome, CallReport, EPOCH_TICK, Host, Limits, Plugin};
 pub use value::{
     Attrs, LAYER_RHS_THRESHOLD, MAX_DEPTH, MAX_LAYERS, NixFunction, NixValue, Thunk, function,
 };
@@ -112,11 +116,6 @@ pub enum HostError {
         /// wasmtime's reason.
         message: String,
     },
-    /// The module is a WASI program.
-    #[error(
-        "WASI modules are not supported by this host: Wasm module '{0}' imports from wasi_snapshot_preview1"
-    )]
-    Wasi(String),
     /// The module needs more than the evaluator would give it.
     #[error("Wasm module '{module}' cannot run on the evaluator: {message}")]
     Unsupported {
@@ -187,7 +186,12 @@ pub enum CallError {
         /// The export.
         export: String,
     },
-    /// The entry point returned something other than one i32.
+    /// The entry point returned something other than one i32, or a WASI
+    /// program finished without `return_to_nix`.
     #[error("{0}")]
     BadResult(String),
+    /// The call named a function for a WASI program, or none for a plain
+    /// module (the `function` attribute of `builtins.wasm`).
+    #[error("{0}")]
+    Usage(String),
 }

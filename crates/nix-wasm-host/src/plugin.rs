@@ -11,7 +11,10 @@ use wasmtime::{
     PoolingAllocationConfig, Store, StoreLimitsBuilder, Trap, Val, ValType,
 };
 
+use wasmtime_wasi::WasiCtxBuilder;
+
 use crate::abi::{self, CallState, Refusal};
+use crate::log::{SharedLog, Warning, WarningListener};
 use crate::value::NixValue;
 use crate::{CallError, HostError};
 
@@ -180,14 +183,13 @@ impl Host {
                 }
             }
         })?;
-        if module
+        // Like the evaluator: a module importing anything from WASI
+        // preview 1 is a WASI program, run through `_start`.
+        let wasi = module
             .imports()
-            .any(|import| import.module() == "wasi_snapshot_preview1")
-        {
-            return Err(HostError::Wasi(name.to_string()));
-        }
+            .any(|import| import.module() == "wasi_snapshot_preview1");
         let mut linker = Linker::new(&self.engine);
-        abi::link(&mut linker).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        abi::link(&mut linker, wasi).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let pre = linker
             .instantiate_pre(&module)
             .map_err(|e| HostError::Link {
@@ -197,21 +199,12 @@ impl Host {
         Ok(Plugin {
             name: name.to_string(),
             engine: self.engine.clone(),
+            wasi,
             pre,
             limits: self.limits,
             _ticker: self.ticker.clone(),
         })
     }
-}
-
-/// A message the plugin passed to `warn`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    /// The export that was running: the entry point, or
-    /// `nix_wasm_init_v1` for warnings made while initialising.
-    pub function: String,
-    /// The message, as the plugin wrote it.
-    pub message: String,
 }
 
 /// What a successful call returned.
@@ -239,6 +232,8 @@ pub struct CallReport {
 pub struct Plugin {
     name: String,
     engine: Engine,
+    /// A WASI program (it imports from `wasi_snapshot_preview1`).
+    wasi: bool,
     pre: InstancePre<CallState>,
     limits: Limits,
     /// Keeps the epoch advancing for as long as the plugin can be called.
@@ -250,6 +245,7 @@ fn call_error(error: wasmtime::Error) -> CallError {
         Some(Refusal::Panic(message)) => CallError::Panic(message.clone()),
         Some(Refusal::Abi(message)) => CallError::Host(message.clone()),
         Some(Refusal::Limit(message)) => CallError::Limit(message.clone()),
+        Some(Refusal::Returned) => CallError::Trap("return_to_nix".into()),
         None if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) => CallError::Limit(
             "the call ran past its time limit (an endless loop?); this host limits every call"
                 .into(),
@@ -264,10 +260,17 @@ impl Plugin {
         &self.name
     }
 
+    /// True for a WASI program, which runs through `_start` and is called
+    /// without a function name (see [`Plugin::invoke`]).
+    pub fn is_wasi(&self) -> bool {
+        self.wasi
+    }
+
     /// Calls `function` with `argument` as
     /// `builtins.wasm { path = …; function = …; } argument` does: in a
     /// fresh instance, after `nix_wasm_init_v1`, with the argument as value
-    /// id 1; the result is forced to weak head normal form.
+    /// id 1; the result is forced to weak head normal form. A WASI
+    /// program refuses a function name (use [`Plugin::invoke`]).
     pub fn call(&self, function: &str, argument: &NixValue) -> Result<CallOutcome, CallError> {
         let report = self.call_report(function, argument);
         report.result.map(|value| CallOutcome {
@@ -279,20 +282,53 @@ impl Plugin {
     /// Like [`Plugin::call`], keeping the warnings of a failed call and
     /// which export made each.
     pub fn call_report(&self, function: &str, argument: &NixValue) -> CallReport {
+        self.invoke(Some(function), argument, None)
+    }
+
+    /// The call `builtins.wasm` makes, with its `function` attribute, if
+    /// any: required for a plain module (its entry point), refused for a
+    /// WASI program, which runs through `_start` with `argv` `["wasi",
+    /// "1"]` (the argument's id), writes warnings to its standard output
+    /// and error (one per line), and hands its result to `return_to_nix`.
+    /// `listener` hears each warning as it is made.
+    pub fn invoke(
+        &self,
+        function: Option<&str>,
+        argument: &NixValue,
+        listener: Option<WarningListener>,
+    ) -> CallReport {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.max_memory)
             .build();
-        let state = CallState::new(argument.clone(), limits, self.limits.max_values);
+        let log = SharedLog::new(listener);
+        let state = CallState::new(
+            argument.clone(),
+            limits,
+            self.limits.max_values,
+            log.clone(),
+        );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
-        let result = self.run(&mut store, function);
+        let result = match (self.wasi, function) {
+            (false, Some(function)) => self.run(&mut store, function),
+            (true, None) => self.run_wasi(&mut store),
+            (true, Some(_)) => Err(CallError::Usage(
+                "'function' attribute is not allowed for WASI modules".into(),
+            )),
+            (false, None) => Err(CallError::Usage(
+                "missing required 'function' attribute in first argument to `builtins.wasm` for non-WASI modules"
+                    .into(),
+            )),
+        };
         CallReport {
             result,
-            warnings: std::mem::take(&mut store.data_mut().warnings),
+            warnings: log.finish(),
         }
     }
 
-    fn run(&self, store: &mut Store<CallState>, function: &str) -> Result<NixValue, CallError> {
+    /// A fresh instance, its deadline set and its memory handed to the
+    /// host functions.
+    fn instantiate(&self, store: &mut Store<CallState>) -> Result<wasmtime::Instance, CallError> {
         if let Some(timeout) = self.limits.timeout {
             let ticks = timeout.as_millis() / EPOCH_TICK.as_millis();
             store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
@@ -307,47 +343,67 @@ impl Plugin {
                 },
                 other => other,
             })?;
-
-        let export = |store: &mut Store<CallState>, name: &str| {
-            instance
-                .get_export(&mut *store, name)
-                .ok_or_else(|| CallError::MissingExport {
-                    module: self.name.clone(),
-                    export: name.to_string(),
-                })
-        };
-        let wrong_type = |name: &str| CallError::WrongExportType {
-            module: self.name.clone(),
-            export: name.to_string(),
-        };
-        let func = |store: &mut Store<CallState>, name: &str| match export(store, name)? {
-            Extern::Func(func) => Ok(func),
-            _ => Err(wrong_type(name)),
-        };
-
-        let Extern::Memory(memory) = export(store, "memory")? else {
-            return Err(wrong_type("memory"));
+        let Extern::Memory(memory) = self.export(store, &instance, "memory")? else {
+            return Err(self.wrong_type("memory"));
         };
         store.data_mut().set_memory(memory);
+        Ok(instance)
+    }
+
+    fn export(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &wasmtime::Instance,
+        name: &str,
+    ) -> Result<Extern, CallError> {
+        instance
+            .get_export(&mut *store, name)
+            .ok_or_else(|| CallError::MissingExport {
+                module: self.name.clone(),
+                export: name.to_string(),
+            })
+    }
+
+    fn func(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &wasmtime::Instance,
+        name: &str,
+    ) -> Result<Func, CallError> {
+        match self.export(store, instance, name)? {
+            Extern::Func(func) => Ok(func),
+            _ => Err(self.wrong_type(name)),
+        }
+    }
+
+    fn wrong_type(&self, name: &str) -> CallError {
+        CallError::WrongExportType {
+            module: self.name.clone(),
+            export: name.to_string(),
+        }
+    }
+
+    fn run(&self, store: &mut Store<CallState>, function: &str) -> Result<NixValue, CallError> {
+        let instance = self.instantiate(store)?;
 
         // Any results of the initialiser are ignored, as the evaluator
         // ignores them.
         let init_name = "nix_wasm_init_v1";
-        let init = func(store, init_name)?;
+        let init = self.func(store, &instance, init_name)?;
         if init.ty(&*store).params().len() != 0 {
-            return Err(wrong_type(init_name));
+            return Err(self.wrong_type(init_name));
         }
-        store.data_mut().function = init_name.to_string();
+        store.data().log.set_function(Some(init_name));
         run_func(store, init, &[])?;
 
-        let entry = func(store, function)?;
+        let entry = self.func(store, &instance, function)?;
         if !matches!(
             entry.ty(&*store).params().collect::<Vec<_>>().as_slice(),
             [ValType::I32]
         ) {
-            return Err(wrong_type(function));
+            return Err(self.wrong_type(function));
         }
-        store.data_mut().function = function.to_string();
+        store.data().log.set_function(Some(function));
         let results = run_func(store, entry, &[Val::I32(1)])?;
         let id = match results.as_slice() {
             [Val::I32(id)] => *id as u32,
@@ -365,6 +421,34 @@ impl Plugin {
             }
         };
         store.data_mut().forced(id).map_err(call_error)
+    }
+
+    /// A WASI program's run: no environment, no preopened directories,
+    /// standard output and error as warnings, the argument's id as
+    /// `argv[1]`; the result is what it handed to `return_to_nix`, and
+    /// whatever `_start` did after that (the trap that call ends it with)
+    /// does not matter.
+    fn run_wasi(&self, store: &mut Store<CallState>) -> Result<NixValue, CallError> {
+        let instance = self.instantiate(store)?;
+        let log = store.data().log.clone();
+        let context = WasiCtxBuilder::new()
+            .args(&["wasi", "1"])
+            .stdout(log.clone())
+            .stderr(log)
+            .build_p1();
+        store.data_mut().wasi = Some(context);
+        let start = self.func(store, &instance, "_start")?;
+        let outcome = start.call(&mut *store, &[], &mut []);
+        match store.data().returned {
+            Some(id) => store.data_mut().forced(id).map_err(call_error),
+            None => {
+                outcome.map_err(call_error)?;
+                Err(CallError::BadResult(format!(
+                    "Wasm function '_start' from '{}' finished without returning a value",
+                    self.name
+                )))
+            }
+        }
     }
 }
 

@@ -530,7 +530,7 @@ fn panic_and_warnings() {
     assert_eq!(
         report.warnings,
         [Warning {
-            function: "warn_then_panic".into(),
+            function: Some("warn_then_panic".into()),
             message: "a".into()
         }],
         "warnings survive a failed call"

@@ -11,7 +11,8 @@
 //! This crate wraps the host's 23 `env` imports in [`Value`], defines
 //! `nix_wasm_init_v1`, provides [`entry_point!`] to export functions, and
 //! bridges Nix values and serde types both ways ([`from_value`],
-//! [`to_value`]).
+//! [`to_value`]). WASI programs (`wasm32-wasip1`) use [`wasi`] instead of
+//! entry points.
 //!
 //! Errors an entry point returns end the call through the host's `panic`,
 //! so their text becomes the Nix evaluation error. A Rust panic does too
@@ -310,6 +311,10 @@ pub fn fail(message: &str) -> ! {
 #[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn nix_wasm_init_v1() {
+    route_panics_to_nix();
+}
+
+fn route_panics_to_nix() {
     std::panic::set_hook(Box::new(|info| {
         let message = match info.payload().downcast_ref::<&str>() {
             Some(s) => (*s).to_string(),
@@ -324,6 +329,52 @@ pub extern "C" fn nix_wasm_init_v1() {
             .unwrap_or_default();
         fail(&format!("plugin bug (please report): {message}{location}"));
     }));
+}
+
+/// WASI plugins: programs (`fn main`) built for `wasm32-wasip1`, which
+/// `builtins.wasm { path = …; } argument` runs through `_start`, without a
+/// function name and without calling `nix_wasm_init_v1`. The argument's
+/// id is `argv[1]`; the result goes back through the host's
+/// `return_to_nix`; what the program prints to standard output or error
+/// becomes Nix warnings, one per line. Every [`Value`] method works as in
+/// a plain plugin.
+///
+/// ```ignore
+/// fn main() {
+///     nix_wasm::wasi::run(|argument| Ok::<_, String>(nix_wasm::Value::list(&[argument])));
+/// }
+/// ```
+pub mod wasi {
+    use super::{Value, fail, fmt, sys};
+
+    /// The call's argument (its id is `argv[1]`).
+    pub fn argument() -> Value {
+        std::env::args()
+            .nth(1)
+            .and_then(|id| id.parse().ok())
+            .map(Value::from_id)
+            .unwrap_or_else(|| {
+                fail(
+                    "this WASI program expects builtins.wasm's argument: argv[1] is not a value id",
+                )
+            })
+    }
+
+    /// Hands `value` to Nix as the call's result; the call ends here.
+    pub fn return_to_nix(value: Value) -> ! {
+        unsafe { sys::return_to_nix(value.id()) }
+    }
+
+    /// Runs `body` on the argument and returns its result to Nix, or ends
+    /// the call with the error's text as a Nix evaluation error; a Rust
+    /// panic does too.
+    pub fn run<E: fmt::Display>(body: impl FnOnce(Value) -> Result<Value, E>) -> ! {
+        super::route_panics_to_nix();
+        match body(argument()) {
+            Ok(value) => return_to_nix(value),
+            Err(error) => fail(&error.to_string()),
+        }
+    }
 }
 
 /// Runs an entry point body: returns the result's id, or ends the call

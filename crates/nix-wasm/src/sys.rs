@@ -46,6 +46,8 @@ unsafe extern "C" {
     pub fn call_function(function: u32, ptr: *const u32, len: usize) -> u32;
     pub fn make_app(function: u32, ptr: *const u32, len: usize) -> u32;
     pub fn read_file(path: u32, ptr: *mut u8, len: usize) -> usize;
+    /// WASI programs only: the host records the result and ends the call.
+    pub fn return_to_nix(value: u32) -> !;
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -89,6 +91,7 @@ mod native {
         fn call_function(function: u32, ptr: *const u32, len: usize) -> u32;
         fn make_app(function: u32, ptr: *const u32, len: usize) -> u32;
         fn read_file(path: u32, ptr: *mut u8, len: usize) -> usize;
+        fn return_to_nix(value: u32) -> !;
     }
 }
 

@@ -7,16 +7,31 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use nix_wasm_host::{Host, NixValue, Warning, nix_expr};
 
+/// The line Nix prints for a plugin's warning.
+fn warning_line(module: &str, warning: &Warning) -> String {
+    match &warning.function {
+        Some(function) => format!(
+            "warning: '{module}' function '{function}': {}",
+            warning.message
+        ),
+        None => format!("warning: '{module}': {}", warning.message),
+    }
+}
+
 /// Calls FUNCTION of the builtins.wasm plugin MODULE and prints the result.
 ///
 /// This does what `builtins.wasm { path = MODULE; function = FUNCTION; }
-/// ARGUMENT` does in a Nix with the `wasm-builtin` feature, for any
-/// non-WASI plugin, on the nix-wasm-host reference host (stricter bounds
-/// checks, scrambled attribute order, memory and time limits). The argument
-/// is JSON, converted as `builtins.fromJSON` would; without one it is null.
+/// ARGUMENT` does in a Nix with the `wasm-builtin` feature, on the
+/// nix-wasm-host reference host (stricter bounds checks, scrambled
+/// attribute order, memory and time limits). A WASI program (a module
+/// importing `wasi_snapshot_preview1`) is run without FUNCTION, as
+/// `builtins.wasm { path = MODULE; } ARGUMENT`. The argument is JSON,
+/// converted as `builtins.fromJSON` would; without one it is null.
 ///
-/// Warnings the plugin makes go to stderr as Nix prints them:
-/// `warning: '<module file>' function '<function>': <message>`.
+/// Warnings go to stderr as Nix prints them, as they happen:
+/// `warning: '<module file>' function '<function>': <message>`, or
+/// `warning: '<module file>': <message>` for a WASI program (its
+/// `warn` calls and each line of its standard output and error).
 ///
 /// Errors: with `--output json` (the default) a failed call prints
 /// `error: <message>` on stderr and exits 1. With `--output nix` it prints
@@ -29,8 +44,9 @@ use nix_wasm_host::{Host, NixValue, Warning, nix_expr};
 struct Cli {
     /// The plugin: a .wasm module, or a .wat text module.
     module: PathBuf,
-    /// The exported entry point to call, an `(i32) -> i32` function.
-    function: String,
+    /// The exported entry point to call, an `(i32) -> i32` function;
+    /// omitted for a WASI program.
+    function: Option<String>,
     /// Read the argument as JSON from FILE (`-` reads stdin).
     #[arg(long, value_name = "FILE|-", conflicts_with = "arg_expr")]
     arg_json: Option<PathBuf>,
@@ -69,25 +85,17 @@ fn argument(cli: &Cli) -> Result<NixValue, String> {
     Ok(NixValue::from_json(&json))
 }
 
-/// Runs the call; returns the printed result or the error message, and the
-/// module's name with its warnings.
-fn run(cli: &Cli) -> (Result<String, String>, String, Vec<Warning>) {
-    let fallback_name = cli
-        .module
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| cli.module.display().to_string());
-    let loaded = argument(cli).and_then(|argument| {
-        let host = Host::new().map_err(|e| e.to_string())?;
-        let plugin = host.plugin(&cli.module).map_err(|e| e.to_string())?;
-        Ok((plugin, argument))
-    });
-    let (plugin, argument) = match loaded {
-        Ok(loaded) => loaded,
-        Err(message) => return (Err(message), fallback_name, Vec::new()),
-    };
-    let report = plugin.call_report(&cli.function, &argument);
-    let printed = report.result.map_err(|e| e.to_string()).and_then(|value| {
+/// Runs the call, printing warnings as they come; returns the printed
+/// result or the error message.
+fn run(cli: &Cli) -> Result<String, String> {
+    let argument = argument(cli)?;
+    let host = Host::new().map_err(|e| e.to_string())?;
+    let plugin = host.plugin(&cli.module).map_err(|e| e.to_string())?;
+    let module = plugin.name().to_string();
+    let listener =
+        Box::new(move |warning: &Warning| eprintln!("{}", warning_line(&module, warning)));
+    let report = plugin.invoke(cli.function.as_deref(), &argument, Some(listener));
+    report.result.map_err(|e| e.to_string()).and_then(|value| {
         match cli.output {
             Output::Json => value.to_json().map(|json| {
                 serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
@@ -95,17 +103,12 @@ fn run(cli: &Cli) -> (Result<String, String>, String, Vec<Warning>) {
             Output::Nix => value.to_nix_expr(),
         }
         .map_err(|e| e.to_string())
-    });
-    (printed, plugin.name().to_string(), report.warnings)
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (printed, module, warnings) = run(&cli);
-    for Warning { function, message } in warnings {
-        eprintln!("warning: '{module}' function '{function}': {message}");
-    }
-    match printed {
+    match run(&cli) {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
