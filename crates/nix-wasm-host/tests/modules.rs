@@ -288,3 +288,27 @@ fn one_plugin_serves_calls_from_many_threads() {
         thread.join().unwrap();
     }
 }
+
+#[test]
+fn gc_types_compile_as_in_the_evaluators_build() {
+    // Determinate Nix builds wasmtime with the `gc-null` collector, so a
+    // module using `externref` (e.g. from a toolchain's reference-types
+    // output) compiles and runs there.
+    let p = compile(
+        "externref.wat",
+        &format!(
+            r#"(module {IMPORTS}
+  (memory (export "memory") 1)
+  (table 1 externref)
+  (global $slot (mut externref) (ref.null extern))
+  (func (export "nix_wasm_init_v1") (global.set $slot (ref.null extern)))
+  (func (export "f") (param i32) (result i32)
+    (call $make_bool (ref.is_null (global.get $slot)))))"#
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        p.call("f", &NixValue::Null).unwrap().value.to_json().unwrap(),
+        true
+    );
+}
