@@ -327,19 +327,19 @@ fn is_callable(value: &NixValue) -> bool {
 }
 
 /// Applies a function, or a set with `__functor` (`s x` is
-/// `s.__functor s x`), to `args` and forces the result, as Nix's
-/// `callFunction` does.
+/// `s.__functor s x`), to `args` one at a time, forcing each result, as
+/// Nix's `callFunction` does; no arguments give the function itself.
 fn apply(function: &NixValue, args: &[NixValue]) -> std::result::Result<NixValue, String> {
+    args.iter()
+        .try_fold(function.force()?, |function, arg| apply1(&function, arg))
+}
+
+fn apply1(function: &NixValue, arg: &NixValue) -> std::result::Result<NixValue, String> {
     let function = function.force()?;
     match &function {
-        NixValue::Function(f) => f.call(args)?.force(),
+        NixValue::Function(f) => f.call(arg)?.force(),
         NixValue::Attrs(attrs) => match attrs.get("__functor") {
-            Some(functor) => {
-                let mut all = Vec::with_capacity(args.len() + 1);
-                all.push(function.clone());
-                all.extend_from_slice(args);
-                apply(functor, &all)
-            }
+            Some(functor) => apply1(&apply1(functor, &function)?, arg),
             None => Err(expected("a function", &function)),
         },
         other => Err(expected("a function", other)),
@@ -578,7 +578,7 @@ fn get_attr(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     }
 }
 
-/// Strict: the result is forced.
+/// Strict: the result is forced. No arguments give the function itself.
 fn call_function(mut c: Ctx<'_>, function: u32, ptr: u32, len: u32) -> Result<u32> {
     let function = c.data_mut().forced(function)?;
     if !is_callable(&function) {

@@ -31,14 +31,15 @@ pub const LAYER_RHS_THRESHOLD: usize = 16;
 pub const MAX_LAYERS: u8 = 8;
 
 /// The body of a host-side function.
-type FunctionBody = dyn Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync;
+type FunctionBody = dyn Fn(&NixValue) -> Result<NixValue, String> + Send + Sync;
 
 /// A host-side function, callable from a plugin through `call_function`
 /// or `make_app`.
 ///
-/// Nix functions are curried; this model hands the body all arguments of
-/// one call at once (`call_function(f, [a, b])` runs `body(&[a, b])`).
-/// An error string plays the role of a Nix `throw`.
+/// Like a Nix function it takes one argument; several are applied one at
+/// a time, as Nix's `callFunction` does (`call_function(f, [a, b])` is
+/// `(f a) b`, so a two-argument function returns a function). An error
+/// string plays the role of a Nix `throw`.
 #[derive(Clone)]
 pub struct NixFunction {
     name: String,
@@ -49,7 +50,7 @@ impl NixFunction {
     /// A function named `name` (the name only appears in messages).
     pub fn new(
         name: impl Into<String>,
-        body: impl Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync + 'static,
+        body: impl Fn(&NixValue) -> Result<NixValue, String> + Send + Sync + 'static,
     ) -> Self {
         Self {
             name: name.into(),
@@ -62,9 +63,9 @@ impl NixFunction {
         &self.name
     }
 
-    /// Applies the function to `args`; the result may still be a thunk.
-    pub fn call(&self, args: &[NixValue]) -> Result<NixValue, String> {
-        (self.body)(args)
+    /// Applies the function to `arg`; the result may still be a thunk.
+    pub fn call(&self, arg: &NixValue) -> Result<NixValue, String> {
+        (self.body)(arg)
     }
 }
 
@@ -216,7 +217,7 @@ impl NixValue {
     /// A host-side function value (see [`NixFunction`]).
     pub fn function(
         name: impl Into<String>,
-        body: impl Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync + 'static,
+        body: impl Fn(&NixValue) -> Result<NixValue, String> + Send + Sync + 'static,
     ) -> Self {
         NixValue::Function(NixFunction::new(name, body))
     }
@@ -482,7 +483,7 @@ impl Attrs {
 /// A host-side function value; shorthand for [`NixValue::function`].
 pub fn function(
     name: &str,
-    body: impl Fn(&[NixValue]) -> Result<NixValue, String> + Send + Sync + 'static,
+    body: impl Fn(&NixValue) -> Result<NixValue, String> + Send + Sync + 'static,
 ) -> NixValue {
     NixValue::function(name, body)
 }
@@ -666,7 +667,7 @@ mod tests {
 
     #[test]
     fn functions_have_no_json() {
-        let f = function("id", |args| Ok(args[0].clone()));
+        let f = function("id", |arg| Ok(arg.clone()));
         assert_eq!(
             f.to_json().unwrap_err().to_string(),
             "the function id cannot be represented"

@@ -15,14 +15,11 @@ fn counted_double() -> (NixValue, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let f = {
         let calls = Arc::clone(&calls);
-        function("double", move |args| {
+        function("double", move |x| {
             calls.fetch_add(1, Ordering::SeqCst);
-            match args {
-                [x] => match x.force()? {
-                    NixValue::Int(n) => Ok(NixValue::Int(n * 2)),
-                    _ => Err("double takes an integer".into()),
-                },
-                _ => Err("double takes one argument".into()),
+            match x.force()? {
+                NixValue::Int(n) => Ok(NixValue::Int(n * 2)),
+                _ => Err("double takes an integer".into()),
             }
         })
     };
@@ -76,7 +73,7 @@ fn type_codes() {
         (NixValue::Null, 6),
         (attrs(vec![]), 7),
         (NixValue::list(vec![]), 8),
-        (function("id", |a| Ok(a[0].clone())), 9),
+        (function("id", |a| Ok(a.clone())), 9),
         (attrs(vec![("__functor", NixValue::Null)]), 7),
         (NixValue::lazy(|| Ok(NixValue::Int(1))), 1),
         (
@@ -315,18 +312,32 @@ fn call_function_calls_host_functions_strictly() {
     assert_eq!(call(&p, "call_f", arg), 42);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
-    let add = function("add", |args| {
-        let mut sum = 0;
-        for arg in args {
-            match arg.force()? {
-                NixValue::Int(n) => sum += n,
-                other => return Err(format!("add: {}", other.describe())),
-            }
+    fn int(value: &NixValue) -> Result<i64, String> {
+        match value.force()? {
+            NixValue::Int(n) => Ok(n),
+            other => Err(format!("add: {}", other.describe())),
         }
-        Ok(NixValue::Int(sum))
+    }
+    // A two-argument Nix function: one returning a function.
+    let add = function("add", |a| {
+        let a = int(a)?;
+        Ok(function("add a", move |b| Ok(NixValue::Int(a + int(b)?))))
     });
-    let arg = attrs(vec![("f", add), ("x", NixValue::Int(4))]);
-    assert_eq!(call(&p, "call_f2", arg), 8, "both arguments at once");
+    let arg = attrs(vec![("f", add.clone()), ("x", NixValue::Int(4))]);
+    assert_eq!(
+        call(&p, "call_f2", arg.clone()),
+        8,
+        "two arguments, applied one at a time"
+    );
+    assert_eq!(
+        call(&p, "call_f0", arg),
+        9,
+        "no arguments give the function itself"
+    );
+    assert_eq!(
+        failure(&p, "call_f0", attrs(vec![("f", NixValue::Int(1))])).to_string(),
+        "expected a function but found an integer"
+    );
 
     let lazy_result = function("lazy", |_| Ok(NixValue::throw("result forced")));
     let arg = attrs(vec![("f", lazy_result), ("x", NixValue::Null)]);
@@ -352,12 +363,19 @@ fn call_function_calls_host_functions_strictly() {
 #[test]
 fn sets_with_functor_are_callable() {
     let p = probe();
-    let functor = function("functor", |args| match args {
-        [NixValue::Attrs(this), x] => match (this.get("k").map(NixValue::force), x.force()?) {
-            (Some(Ok(NixValue::Int(k))), NixValue::Int(x)) => Ok(NixValue::Int(k * x)),
-            _ => Err("functor: bad arguments".into()),
-        },
-        _ => Err("functor: expects self and x".into()),
+    // `__functor = self: x: self.k * x;`
+    let functor = function("functor", |this| {
+        let NixValue::Attrs(this) = this.force()? else {
+            return Err("functor: self is not a set".into());
+        };
+        let k = match this.get("k").map(NixValue::force) {
+            Some(Ok(NixValue::Int(k))) => k,
+            _ => return Err("functor: no k".into()),
+        };
+        Ok(function("functor self", move |x| match x.force()? {
+            NixValue::Int(x) => Ok(NixValue::Int(k * x)),
+            _ => Err("functor: bad argument".into()),
+        }))
     });
     let callable = attrs(vec![("__functor", functor), ("k", NixValue::Int(3))]);
     let arg = attrs(vec![("f", callable), ("x", NixValue::Int(5))]);
@@ -648,7 +666,7 @@ fn values_and_nesting_are_limited() {
             "values nested more than {MAX_DEPTH} levels deep (a limit of this host)"
         ))
     );
-    let wrap = function("wrap", |args| Ok(NixValue::list(args.to_vec())));
+    let wrap = function("wrap", |arg| Ok(NixValue::list(vec![arg.clone()])));
     let arg = attrs(vec![("f", wrap), ("x", NixValue::Null)]);
     let err = failure(&p, "call_nest_forever", arg.clone());
     assert!(matches!(err, CallError::Limit(_)), "{err:?}");
@@ -666,12 +684,9 @@ fn results_can_be_inspected_lazily() {
 
 #[test]
 fn the_deepest_allowed_chain_of_applications_is_forced_without_overflow() {
-    let increment = function("increment", |args| match args {
-        [x] => match x.force()? {
-            NixValue::Int(n) => Ok(NixValue::Int(n + 1)),
-            other => Err(format!("increment: {}", other.describe())),
-        },
-        _ => Err("increment takes one argument".into()),
+    let increment = function("increment", |x| match x.force()? {
+        NixValue::Int(n) => Ok(NixValue::Int(n + 1)),
+        other => Err(format!("increment: {}", other.describe())),
     });
     let chain = |n: usize| {
         attrs(vec![

@@ -308,7 +308,11 @@ fn gc_types_compile_as_in_the_evaluators_build() {
     )
     .unwrap();
     assert_eq!(
-        p.call("f", &NixValue::Null).unwrap().value.to_json().unwrap(),
+        p.call("f", &NixValue::Null)
+            .unwrap()
+            .value
+            .to_json()
+            .unwrap(),
         true
     );
 }

@@ -288,6 +288,12 @@
     (call $call_function
       (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)) (i32.const 0x200) (i32.const 2)))
 
+  ;; call_function with no arguments; returns the result's type.
+  (func (export "call_f0") (param $v i32) (result i32)
+    (call $make_int (i64.extend_i32_u (call $get_type
+      (call $call_function
+        (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)) (i32.const 0x200) (i32.const 0))))))
+
   (func (export "warn_then_panic") (param $v i32) (result i32)
     (call $warn (i32.const 0x106) (i32.const 1))
     (call $panic (i32.const 0x102) (i32.const 4))
