@@ -62,9 +62,10 @@
 //! - Strings, paths and attribute names from the guest must be UTF-8, and
 //!   `make_attrset` refuses a repeated name; the evaluator takes any bytes
 //!   and does not check for duplicates.
-//! - Every call has limits ([`Limits`]: memory, time, number of values)
-//!   and values may nest at most [`MAX_DEPTH`] levels; the evaluator has
-//!   no limit, so an endless loop hangs it.
+//! - By default every call has limits ([`Limits`]: memory, time, number
+//!   of values, instances); [`Limits::evaluator`] has the evaluator's
+//!   (wasmtime's pooling defaults only), so an endless loop hangs there as
+//!   in Nix. Values may nest at most [`MAX_DEPTH`] levels either way.
 //! - Errors are plain messages (Nix adds the offending value and a trace),
 //!   `read_file` reads the file system directly (Nix may realise string
 //!   context first), and host functions ([`NixFunction`]) receive all
@@ -116,8 +117,9 @@ pub enum HostError {
         /// wasmtime's reason.
         message: String,
     },
-    /// The module needs more than the evaluator would give it.
-    #[error("Wasm module '{module}' cannot run on the evaluator: {message}")]
+    /// The module needs more than the instance pool gives (see
+    /// [`Limits`]; the evaluator's are [`Limits::evaluator`]).
+    #[error("Wasm module '{module}' does not fit the instance pool: {message}")]
     Unsupported {
         /// The module's name.
         module: String,

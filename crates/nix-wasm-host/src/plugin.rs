@@ -20,10 +20,12 @@ use crate::{CallError, HostError};
 
 /// Resource limits for each call.
 ///
-/// The real evaluator sets none: an endless loop hangs evaluation. Here
-/// one fails the call (with [`CallError::Limit`]), so tests fail instead
-/// of hanging.
-#[derive(Debug, Clone, Copy)]
+/// [`Limits::evaluator`] are Determinate Nix's: wasmtime's pooling
+/// defaults and nothing else, so an endless loop hangs evaluation. The
+/// default here is stricter, so that tests fail (with
+/// [`CallError::Limit`]) instead of hanging; a plugin that stays within
+/// them also runs in the evaluator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest linear memory a call may have, in bytes: `memory.grow`
     /// beyond it returns -1, a module that starts bigger cannot be
@@ -36,25 +38,39 @@ pub struct Limits {
     /// How many values one call may make (each `make_*`, `get_attr`,
     /// `copy_list` element, … is one).
     pub max_values: usize,
+    /// How many instances may be alive at once: calls on several threads,
+    /// and plugins called from functions a plugin calls.
+    pub max_instances: u32,
+}
+
+impl Limits {
+    /// The evaluator's limits: wasmtime's pooling allocator defaults (1000
+    /// instances, memories of up to 4 GiB), no time limit, no limit on
+    /// values.
+    pub const fn evaluator() -> Self {
+        Self {
+            max_memory: 4 << 30,
+            timeout: None,
+            max_values: usize::MAX,
+            max_instances: 1000,
+        }
+    }
 }
 
 impl Default for Limits {
-    /// 256 MiB of memory, 60 seconds, 2^24 values.
+    /// 256 MiB of memory, 60 seconds, 2^24 values, 32 instances.
     fn default() -> Self {
         Self {
             max_memory: 256 << 20,
             timeout: Some(Duration::from_secs(60)),
             max_values: 1 << 24,
+            max_instances: 32,
         }
     }
 }
 
 /// How often the engine's epoch advances: the resolution of call timeouts.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// Instances that can be alive at once per host (calls on several threads;
-/// each call has one).
-const POOLED_INSTANCES: u32 = 32;
 
 /// How much of a pooled memory (and table) is zeroed in place when an
 /// instance ends, rather than returned to the kernel: a typical call
@@ -114,9 +130,9 @@ impl Host {
         // Like the evaluator, instances come from a pool: a fresh instance
         // per call then costs microseconds.
         let mut pool = PoolingAllocationConfig::new();
-        pool.total_core_instances(POOLED_INSTANCES)
-            .total_memories(POOLED_INSTANCES)
-            .total_tables(POOLED_INSTANCES)
+        pool.total_core_instances(limits.max_instances)
+            .total_memories(limits.max_instances)
+            .total_tables(limits.max_instances)
             .max_memory_size(limits.max_memory)
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(KEEP_RESIDENT);

@@ -316,3 +316,45 @@ fn gc_types_compile_as_in_the_evaluators_build() {
         true
     );
 }
+
+#[test]
+fn the_evaluators_limits_run_what_the_strict_default_refuses() {
+    assert_eq!(
+        Limits::evaluator(),
+        Limits {
+            max_memory: 4 << 30,
+            timeout: None,
+            max_values: usize::MAX,
+            max_instances: 1000,
+        },
+        "wasmtime's pooling defaults, as Determinate Nix configures its engine"
+    );
+    // 512 MiB of initial memory: over this host's default, within the
+    // evaluator's 4 GiB.
+    let wat = format!(
+        r#"(module {IMPORTS}
+  (memory (export "memory") 8192)
+  (func (export "nix_wasm_init_v1"))
+  (func (export "f") (param i32) (result i32) (call $make_int (i64.extend_i32_u (memory.size)))))"#
+    );
+    let evaluator = Host::with_limits(Limits::evaluator())
+        .unwrap()
+        .compile("big.wat", wat.as_bytes())
+        .unwrap();
+    assert_eq!(
+        evaluator
+            .call("f", &NixValue::Null)
+            .unwrap()
+            .value
+            .to_json()
+            .unwrap(),
+        8192
+    );
+    let err = compile("big.wat", &wat).err().unwrap();
+    assert!(matches!(err, HostError::Unsupported { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("Wasm module 'big.wat' does not fit the instance pool:"),
+        "{err}"
+    );
+}

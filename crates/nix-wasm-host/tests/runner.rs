@@ -209,3 +209,30 @@ fn help_explains_the_throw_convention() {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
 }
+
+#[test]
+fn the_runner_has_the_evaluators_limits_unless_asked_for_strict_ones() {
+    let dir = temp_dir("runner-limits");
+    let module = dir.join("big.wat");
+    std::fs::write(
+        &module,
+        format!(
+            r#"(module {}
+  (memory (export "memory") 8192)
+  (func (export "nix_wasm_init_v1"))
+  (func (export "f") (param i32) (result i32) (call $make_int (i64.extend_i32_u (memory.size)))))"#,
+            common::IMPORTS
+        ),
+    )
+    .unwrap();
+    let out = run_on(&module, &["f"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "8192\n");
+    let out = run_on(&module, &["f", "--limits", "strict"], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("does not fit the instance pool"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use nix_wasm_host::{Host, NixValue, Warning, nix_expr};
+use nix_wasm_host::{Host, Limits, NixValue, Warning, nix_expr};
 
 /// The line Nix prints for a plugin's warning.
 fn warning_line(module: &str, warning: &Warning) -> String {
@@ -23,7 +23,7 @@ fn warning_line(module: &str, warning: &Warning) -> String {
 /// This does what `builtins.wasm { path = MODULE; function = FUNCTION; }
 /// ARGUMENT` does in a Nix with the `wasm-builtin` feature, on the
 /// nix-wasm-host reference host (stricter bounds checks, scrambled
-/// attribute order, memory and time limits). A WASI program (a module
+/// attribute order; the evaluator's limits unless `--limits strict`). A WASI program (a module
 /// importing `wasi_snapshot_preview1`) is run without FUNCTION, as
 /// `builtins.wasm { path = MODULE; } ARGUMENT`. The argument is JSON,
 /// converted as `builtins.fromJSON` would; without one it is null.
@@ -56,6 +56,19 @@ struct Cli {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Output::Json)]
     output: Output,
+    /// The limits of the call: the evaluator's (none beyond wasmtime's
+    /// pool: an endless loop runs forever), or this host's stricter test
+    /// limits (256 MiB, 60 s, 2^24 values).
+    #[arg(long, value_enum, default_value_t = LimitSet::Evaluator)]
+    limits: LimitSet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LimitSet {
+    /// As `builtins.wasm` in Determinate Nix.
+    Evaluator,
+    /// nix-wasm-host's defaults, for tests.
+    Strict,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,7 +102,11 @@ fn argument(cli: &Cli) -> Result<NixValue, String> {
 /// result or the error message.
 fn run(cli: &Cli) -> Result<String, String> {
     let argument = argument(cli)?;
-    let host = Host::new().map_err(|e| e.to_string())?;
+    let limits = match cli.limits {
+        LimitSet::Evaluator => Limits::evaluator(),
+        LimitSet::Strict => Limits::default(),
+    };
+    let host = Host::with_limits(limits).map_err(|e| e.to_string())?;
     let plugin = host.plugin(&cli.module).map_err(|e| e.to_string())?;
     let module = plugin.name().to_string();
     let listener =
