@@ -280,11 +280,11 @@ fn read_values(c: &Ctx<'_>, ptr: u32, count: u32) -> Result<Vec<NixValue>> {
     ids.iter().map(|id| state.value(*id).cloned()).collect()
 }
 
-/// Copies `bytes` into the guest buffer `ptr .. ptr + max_len` if they fit
-/// and returns their full length. The whole buffer must be in memory even
-/// when nothing is copied (the evaluator checks less).
+/// Copies `bytes` to `ptr` if they fit in `max_len` and returns their full
+/// length. As in the evaluator, memory is touched only when they fit; the
+/// bytes written must then be in memory (where the evaluator would write
+/// past it).
 fn copy_out(c: &mut Ctx<'_>, bytes: &[u8], ptr: u32, max_len: u32) -> Result<u32> {
-    check(c, ptr, max_len, 1)?;
     let len = u32::try_from(bytes.len()).map_err(|_| abi("value too large for Wasm"))?;
     if len <= max_len {
         write(c, ptr, bytes)?;
@@ -495,9 +495,11 @@ fn copy_list(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
         NixValue::List(items) => items,
         other => return Err(abi(expected("a list", &other))),
     };
-    check(&c, ptr, max_len, 4)?;
     let count = u32::try_from(items.len()).map_err(|_| abi("list too long for Wasm"))?;
+    // As the evaluator: the ids written must be in memory, and nothing is
+    // checked when they do not fit.
     if count <= max_len {
+        check(&c, ptr, count, 4)?;
         let mut ids = Vec::with_capacity(items.len() * 4);
         for item in items.iter() {
             ids.extend_from_slice(&c.data_mut().push(item.clone())?.to_le_bytes());
@@ -532,9 +534,11 @@ fn make_attrset(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
 /// Writes one (value id, name length) record per attribute.
 fn copy_attrset(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
     let attrs = c.data_mut().forced_attrs(id)?;
-    check(&c, ptr, max_len, 8)?;
     let count = u32::try_from(attrs.len()).map_err(|_| abi("set too large for Wasm"))?;
+    // As the evaluator: when the records fit, the whole buffer of max_len
+    // records must be in memory; when they do not, nothing is checked.
     if count <= max_len {
+        check(&c, ptr, max_len, 8)?;
         let mut records = Vec::with_capacity(attrs.len() * 8);
         for (name, value) in attrs.iter() {
             let name_len = u32::try_from(name.len()).map_err(|_| abi("name too long for Wasm"))?;

@@ -52,10 +52,13 @@
 //! should work there; none is meant to hide a failure the evaluator would
 //! show.
 //!
-//! - Every pointer and length the guest passes is bounds-checked, and a
-//!   buffer of `max_len` must be entirely in memory even when nothing is
-//!   copied; the evaluator checks only arrays, and a bad pointer elsewhere
-//!   is undefined behaviour there.
+//! - Every range of guest memory the host reads or writes is
+//!   bounds-checked. The evaluator checks the arrays it reads or writes
+//!   (`make_list`, `copy_list`, `make_attrset`, `copy_attrset`, the
+//!   arguments of `call_function` and `make_app`) the same way, and leaves
+//!   other pointers unchecked (undefined behaviour there, an error here).
+//!   Like the evaluator, a copy function touches no memory when the value
+//!   does not fit, so nothing is checked then.
 //! - Attribute sets are reported in a scrambled order (FNV-1a hash of the
 //!   name), neither lexicographic nor insertion order. The evaluator uses
 //!   symbol-table order, which no plugin can predict.

@@ -1,6 +1,7 @@
 //! Every pointer and length a plugin passes is checked against its memory
-//! (one 64 KiB page here): out of bounds is a clean error, never a host
-//! crash.
+//! (one 64 KiB page here) where the host reads or writes it: out of bounds
+//! is a clean error, never a host crash. As in the evaluator, a buffer a
+//! value does not fit is not touched, so not checked either.
 
 mod common;
 
@@ -36,14 +37,9 @@ fn messages_and_strings() {
         "(call $make_string (i32.const 0xFFFFFFFF) (i32.const 2))",
         NixValue::Null,
     );
-    let text = NixValue::string("x");
     out_of_bounds(
-        "(call $make_int (i64.extend_i32_u (call $copy_string (local.get $v) (i32.const 0xFFF0) (i32.const 0x100))))",
-        text.clone(),
-    );
-    out_of_bounds(
-        "(call $make_int (i64.extend_i32_u (call $copy_string (local.get $v) (i32.const 0x10001) (i32.const 0))))",
-        text,
+        "(call $make_int (i64.extend_i32_u (call $copy_string (local.get $v) (i32.const 0xFFFE) (i32.const 0x100))))",
+        NixValue::string("xyz"),
     );
     out_of_bounds(
         "(call $get_attr (local.get $v) (i32.const 0xFFFF) (i32.const 2))",
@@ -88,7 +84,7 @@ fn lists_and_calls() {
         list.clone(),
     );
     out_of_bounds(
-        "(call $make_int (i64.extend_i32_u (call $copy_list (local.get $v) (i32.const 0xFFFC) (i32.const 2))))",
+        "(call $make_int (i64.extend_i32_u (call $copy_list (local.get $v) (i32.const 0xFFFC) (i32.const 4))))",
         list,
     );
     let f = function("f", |_| Ok(NixValue::Null));
@@ -123,6 +119,64 @@ fn attribute_sets() {
         "(call $copy_attrname (local.get $v) (i32.const 0) (i32.const 0x10000) (i32.const 1)) (call $make_null)",
         set,
     );
+}
+
+/// `run` returning the length a copy function reports, for a buffer the
+/// value does not fit.
+fn reported_length(body: &str, arg: NixValue) -> serde_json::Value {
+    run_module(&format!("(call $make_int (i64.extend_i32_u {body}))"))
+        .call("run", &arg)
+        .unwrap_or_else(|e| panic!("{body}: {e}"))
+        .value
+        .to_json()
+        .unwrap()
+}
+
+#[test]
+fn buffers_a_value_does_not_fit_are_not_checked_as_in_the_evaluator() {
+    let past_the_end = "(i32.const 0xFFFFFFF0)";
+    assert_eq!(
+        reported_length(
+            &format!("(call $copy_string (local.get $v) {past_the_end} (i32.const 0))"),
+            NixValue::string("abc")
+        ),
+        3
+    );
+    assert_eq!(
+        reported_length(
+            &format!("(call $copy_string (local.get $v) (i32.const 0xFFF0) (i32.const 0x100))"),
+            NixValue::string("x")
+        ),
+        1,
+        "max_len past the end, the one byte written inside"
+    );
+    let list = NixValue::list(vec![NixValue::Null; 3]);
+    assert_eq!(
+        reported_length(
+            &format!("(call $copy_list (local.get $v) {past_the_end} (i32.const 2))"),
+            list
+        ),
+        3
+    );
+    let set = attrs(vec![("x", NixValue::Null), ("y", NixValue::Null)]);
+    assert_eq!(
+        reported_length(
+            &format!("(call $copy_attrset (local.get $v) {past_the_end} (i32.const 1))"),
+            set
+        ),
+        2
+    );
+    let dir = temp_dir("bounds-unfit");
+    let file = dir.join("f");
+    std::fs::write(&file, "0123456789").unwrap();
+    assert_eq!(
+        reported_length(
+            &format!("(call $read_file (local.get $v) {past_the_end} (i32.const 0))"),
+            NixValue::Path(file.display().to_string())
+        ),
+        10
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
