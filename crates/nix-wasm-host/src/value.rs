@@ -81,6 +81,8 @@ enum ThunkState {
     Unevaluated,
     Evaluating(ThreadId),
     Evaluated(NixValue),
+    /// Its evaluation failed: forcing it again fails the same way.
+    Failed(String),
 }
 
 struct ThunkCell {
@@ -92,13 +94,14 @@ struct ThunkCell {
 ///
 /// Clones share the thunk: it is evaluated at most once, and later forcing
 /// returns the same value, as Nix updates a thunk in place. A failed
-/// evaluation is not remembered (Nix re-evaluates a thunk that threw), and
-/// a thunk that needs its own value fails with Nix's "infinite recursion
-/// encountered".
+/// evaluation is remembered too: forcing the thunk again fails with the
+/// same error without evaluating it again, as Determinate Nix keeps the
+/// exception of a failed thunk (`Value::Failed`). A thunk that needs its
+/// own value fails with Nix's "infinite recursion encountered".
 #[derive(Clone)]
 pub struct Thunk(Arc<ThunkCell>);
 
-/// Puts a thunk back to unevaluated if its evaluation fails or panics.
+/// Puts a thunk back to unevaluated if its evaluation panics.
 struct Reset<'a>(Option<&'a Thunk>);
 
 impl Drop for Reset<'_> {
@@ -132,6 +135,7 @@ impl Thunk {
             let mut state = self.lock();
             match &*state {
                 ThunkState::Evaluated(value) => return Ok(value.clone()),
+                ThunkState::Failed(message) => return Err(message.clone()),
                 ThunkState::Evaluating(id) if *id == me => {
                     return Err("infinite recursion encountered".into());
                 }
@@ -145,12 +149,15 @@ impl Thunk {
             }
         };
         let mut reset = Reset(owner.then_some(self));
-        let value = (self.0.body)()?.force()?;
+        let result = (self.0.body)().and_then(|value| value.force());
         if owner {
-            *self.lock() = ThunkState::Evaluated(value.clone());
+            *self.lock() = match &result {
+                Ok(value) => ThunkState::Evaluated(value.clone()),
+                Err(message) => ThunkState::Failed(message.clone()),
+            };
             reset.0 = None;
         }
-        Ok(value)
+        result
     }
 
     /// The address shared by all clones of this thunk.
@@ -610,7 +617,7 @@ mod tests {
     }
 
     #[test]
-    fn thunks_force_once_and_fail_without_memo() {
+    fn thunks_force_once_and_remember_failures() {
         let runs = Arc::new(AtomicUsize::new(0));
         let counted = {
             let runs = Arc::clone(&runs);
@@ -633,8 +640,12 @@ mod tests {
             })
         };
         assert_eq!(failing.force().unwrap_err(), "boom");
-        assert_eq!(failing.force().unwrap_err(), "boom");
-        assert_eq!(failures.load(Ordering::SeqCst), 2, "failures are retried");
+        assert_eq!(failing.clone().force().unwrap_err(), "boom");
+        assert_eq!(
+            failures.load(Ordering::SeqCst),
+            1,
+            "a failure is remembered and rethrown, not evaluated again"
+        );
 
         assert_eq!(NixValue::throw("deep").force().unwrap_err(), "deep");
         let err = NixValue::list(vec![NixValue::throw("deep")])

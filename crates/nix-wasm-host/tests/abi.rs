@@ -700,3 +700,24 @@ fn the_deepest_allowed_chain_of_applications_is_forced_without_overflow() {
     let err = failure(&p, "app_chain", chain(MAX_DEPTH + 1));
     assert!(matches!(err, CallError::Limit(_)), "{err:?}");
 }
+
+#[test]
+fn a_failed_thunk_fails_again_with_the_same_error_without_evaluating_again() {
+    let evaluations = Arc::new(AtomicUsize::new(0));
+    let failing = {
+        let evaluations = Arc::clone(&evaluations);
+        NixValue::lazy(move || {
+            let n = evaluations.fetch_add(1, Ordering::SeqCst);
+            Err(format!("failure number {n}"))
+        })
+    };
+    let p = probe();
+    let arg = failing;
+    for _ in 0..2 {
+        assert_eq!(
+            failure(&p, "int_plus_one", arg.clone()).to_string(),
+            "failure number 0"
+        );
+    }
+    assert_eq!(evaluations.load(Ordering::SeqCst), 1);
+}
