@@ -53,8 +53,14 @@ fn out_of_bounds() -> wasmtime::Error {
     abi("Wasm memory access out of bounds")
 }
 
+/// A type error as Nix words it: "expected an integer but found a
+/// string: \"x\"".
 fn expected(what: &str, found: &NixValue) -> String {
-    format!("expected {what} but found {}", found.describe())
+    format!(
+        "expected {what} but found {}: {}",
+        found.describe(),
+        crate::show::show(found)
+    )
 }
 
 /// The state of one call: the value table, what the guest reported, and
@@ -367,7 +373,11 @@ fn coerce_to_path(value: &NixValue) -> std::result::Result<String, String> {
                 None => Err("cannot coerce a set to a string".into()),
             }
         }
-        other => Err(format!("cannot coerce {} to a string", other.describe())),
+        other => Err(format!(
+            "cannot coerce {} to a string: {}",
+            other.describe(),
+            crate::show::show(other)
+        )),
     }
 }
 
@@ -699,7 +709,7 @@ mod tests {
         assert_eq!(coerce_to_path(&drv).unwrap(), "/nix/store/x");
         assert_eq!(
             coerce_to_path(&NixValue::Int(1)).unwrap_err(),
-            "cannot coerce an integer to a string"
+            "cannot coerce an integer to a string: 1"
         );
         assert!(coerce_to_path(&NixValue::string("/a\0b")).is_err());
     }

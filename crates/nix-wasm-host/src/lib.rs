@@ -80,6 +80,7 @@ mod abi;
 mod log;
 pub mod nix_expr;
 mod plugin;
+mod show;
 pub mod value;
 
 pub use log::{Warning, WarningListener};

@@ -160,6 +160,11 @@ impl Thunk {
         result
     }
 
+    /// True once forcing it has failed (Nix prints it as `«failed»`).
+    pub fn has_failed(&self) -> bool {
+        matches!(*self.lock(), ThunkState::Failed(_))
+    }
+
     /// The address shared by all clones of this thunk.
     pub(crate) fn address(&self) -> usize {
         Arc::as_ptr(&self.0).cast::<()>() as usize
@@ -252,7 +257,11 @@ impl NixValue {
             } else {
                 &left
             };
-            return Err(format!("expected a set but found {}", wrong.describe()));
+            return Err(format!(
+                "expected a set but found {}: {}",
+                wrong.describe(),
+                crate::show::show(wrong)
+            ));
         };
         if l.is_empty() {
             return Ok(right);
@@ -606,7 +615,7 @@ mod tests {
 
         assert_eq!(
             set(&["a"]).update(&NixValue::Int(1)).unwrap_err(),
-            "expected a set but found an integer"
+            "expected a set but found an integer: 1"
         );
     }
 

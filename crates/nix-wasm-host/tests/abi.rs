@@ -336,7 +336,7 @@ fn call_function_calls_host_functions_strictly() {
     );
     assert_eq!(
         failure(&p, "call_f0", attrs(vec![("f", NixValue::Int(1))])).to_string(),
-        "expected a function but found an integer"
+        "expected a function but found an integer: 1"
     );
 
     let lazy_result = function("lazy", |_| Ok(NixValue::throw("result forced")));
@@ -356,7 +356,7 @@ fn call_function_calls_host_functions_strictly() {
     let not_a_function = attrs(vec![("f", NixValue::Int(1)), ("x", NixValue::Int(2))]);
     assert_eq!(
         failure(&p, "call_f", not_a_function).to_string(),
-        "expected a function but found an integer"
+        "expected a function but found an integer: 1"
     );
 }
 
@@ -384,7 +384,7 @@ fn sets_with_functor_are_callable() {
     let plain_set = attrs(vec![("f", attrs(vec![])), ("x", NixValue::Int(5))]);
     assert_eq!(
         failure(&p, "call_f", plain_set).to_string(),
-        "expected a function but found a set"
+        "expected a function but found a set: { }"
     );
 }
 
@@ -423,7 +423,7 @@ fn make_app_is_lazy_and_shared() {
     );
     assert_eq!(
         failure(&p, "app_f", not_a_function).to_string(),
-        "expected a function but found an integer",
+        "expected a function but found an integer: 1",
         "until forced"
     );
     assert_eq!(
@@ -520,7 +520,7 @@ fn read_file_uses_the_size_protocol() {
     );
     assert_eq!(
         failure(&p, "read", NixValue::Int(3)).to_string(),
-        "cannot coerce an integer to a string"
+        "cannot coerce an integer to a string: 3"
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -563,43 +563,43 @@ fn wrong_types_and_bad_ids_trap_with_nix_messages() {
         (
             "string_roundtrip",
             NixValue::Int(5),
-            "expected a string but found an integer",
+            "expected a string but found an integer: 5",
         ),
         (
             "string_roundtrip",
             NixValue::Path("/a".into()),
-            "expected a string but found a path",
+            "expected a string but found a path: /a",
         ),
         (
             "int_plus_one",
             NixValue::string("5"),
-            "expected an integer but found a string",
+            "expected an integer but found a string: \"5\"",
         ),
         (
             "int_plus_one",
             NixValue::Float(5.0),
-            "expected an integer but found a float",
+            "expected an integer but found a float: 5",
         ),
         (
             "float_half",
             NixValue::Bool(true),
-            "expected a float but found a Boolean",
+            "expected a float but found a Boolean: true",
         ),
-        ("not", NixValue::Null, "expected a Boolean but found null"),
+        ("not", NixValue::Null, "expected a Boolean but found null: null"),
         (
             "list_roundtrip",
             attrs(vec![]),
-            "expected a list but found a set",
+            "expected a list but found a set: { }",
         ),
         (
             "attrs_roundtrip",
             NixValue::list(vec![]),
-            "expected a set but found a list",
+            "expected a set but found a list: [ ]",
         ),
         (
             "get_x",
             function("f", |_| Ok(NixValue::Null)),
-            "expected a set but found a function",
+            "expected a set but found a function: «primop f»",
         ),
         (
             "duplicate_names",
