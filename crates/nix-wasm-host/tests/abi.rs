@@ -585,7 +585,11 @@ fn wrong_types_and_bad_ids_trap_with_nix_messages() {
             NixValue::Bool(true),
             "expected a float but found a Boolean: true",
         ),
-        ("not", NixValue::Null, "expected a Boolean but found null: null"),
+        (
+            "not",
+            NixValue::Null,
+            "expected a Boolean but found null: null",
+        ),
         (
             "list_roundtrip",
             attrs(vec![]),

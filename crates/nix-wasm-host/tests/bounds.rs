@@ -144,7 +144,7 @@ fn buffers_a_value_does_not_fit_are_not_checked_as_in_the_evaluator() {
     );
     assert_eq!(
         reported_length(
-            &format!("(call $copy_string (local.get $v) (i32.const 0xFFF0) (i32.const 0x100))"),
+            "(call $copy_string (local.get $v) (i32.const 0xFFF0) (i32.const 0x100))",
             NixValue::string("x")
         ),
         1,
