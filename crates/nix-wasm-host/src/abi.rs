@@ -519,7 +519,8 @@ fn copy_list(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
     Ok(count)
 }
 
-/// Reads `len` records of (name pointer, name length, value id).
+/// Reads `len` records of (name pointer, name length, value id). A repeated
+/// name is kept, as the evaluator keeps it (see [`Attrs::with_duplicates`]).
 fn make_attrset(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
     let records = read(&c, ptr, len, 12)?;
     let mut entries = Vec::with_capacity(len as usize);
@@ -530,9 +531,7 @@ fn make_attrset(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
         let value = c.data().value(field(8))?.clone();
         entries.push((name, value));
     }
-    let attrs = NixValue::Attrs(std::sync::Arc::new(
-        Attrs::from_entries(entries).map_err(|e| abi(format!("make_attrset: {e}")))?,
-    ));
+    let attrs = NixValue::Attrs(std::sync::Arc::new(Attrs::with_duplicates(entries)));
     let NixValue::Attrs(set) = &attrs else {
         unreachable!("built as a set")
     };

@@ -154,8 +154,15 @@ fn write_expr(value: &NixValue, depth: usize, out: &mut String) -> Result<(), Ho
             out.push_str(" ]");
         }
         NixValue::Attrs(attrs) => {
+            // A name the plugin repeated: the value a lookup finds, as a
+            // Nix expression cannot repeat a name.
             let mut entries: Vec<_> = attrs.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
+            entries.dedup_by(|later, earlier| later.0 == earlier.0);
+            let entries: Vec<_> = entries
+                .into_iter()
+                .map(|(name, _)| (name, attrs.get(name).expect("the name is in the set")))
+                .collect();
             out.push('{');
             for (name, value) in entries {
                 out.push(' ');

@@ -447,6 +447,16 @@ impl Attrs {
         Self { entries, layers: 1 }
     }
 
+    /// A set of these attributes, repeated names included, as the
+    /// evaluator's `make_attrset` builds it: every entry is kept (and
+    /// counted, and listed), in insertion order among equal names (how
+    /// libstdc++'s `std::sort` leaves sets of up to 16 attributes; beyond,
+    /// the evaluator's order among equal names is unspecified), and a
+    /// lookup finds the first.
+    pub fn with_duplicates(entries: Vec<(String, NixValue)>) -> Self {
+        Self::from_unique(entries)
+    }
+
     /// A set of these attributes; a repeated name is an error.
     pub fn from_entries(entries: Vec<(String, NixValue)>) -> Result<Self, HostError> {
         let attrs = Self::from_unique(entries);
@@ -486,13 +496,17 @@ impl Attrs {
             .map(|(_, name, value)| (name, value))
     }
 
-    /// The value of attribute `name`, not forced.
+    /// The value of attribute `name`, not forced (the first, if the name
+    /// is repeated).
     pub fn get(&self, name: &str) -> Option<&NixValue> {
         let key = (scramble(name), name);
+        let first = self
+            .entries
+            .partition_point(|(hash, n, _)| (*hash, n.as_str()) < key);
         self.entries
-            .binary_search_by(|(hash, n, _)| (*hash, n.as_str()).cmp(&key))
-            .ok()
-            .map(|i| &self.entries[i].2)
+            .get(first)
+            .filter(|(_, n, _)| n == name)
+            .map(|(_, _, value)| value)
     }
 }
 

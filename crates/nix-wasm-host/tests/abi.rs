@@ -556,6 +556,30 @@ fn panic_and_warnings() {
 }
 
 #[test]
+fn repeated_names_in_make_attrset_are_kept_and_the_first_is_found() {
+    let p = probe();
+    let outcome = p.call("duplicate_names", &NixValue::Int(7)).unwrap();
+    let NixValue::Attrs(set) = &outcome.value else {
+        panic!("{:?}", outcome.value)
+    };
+    assert_eq!(set.len(), 2, "both entries, as the evaluator's size()");
+    assert!(
+        matches!(set.get("x"), Some(NixValue::Int(7))),
+        "get finds the first"
+    );
+    assert_eq!(
+        json(&outcome.value),
+        json!({"x": null}),
+        "toJSON writes the last"
+    );
+    assert_eq!(
+        call(&p, "attr_names", outcome.value.clone()),
+        json!(["x", "x"])
+    );
+    assert_eq!(outcome.value.to_nix_expr().unwrap(), "{ x = 7; }");
+}
+
+#[test]
 fn wrong_types_and_bad_ids_trap_with_nix_messages() {
     let p = probe();
     let cases: Vec<(&str, NixValue, &str)> = vec![
@@ -604,11 +628,6 @@ fn wrong_types_and_bad_ids_trap_with_nix_messages() {
             "get_x",
             function("f", |_| Ok(NixValue::Null)),
             "expected a set but found a function: «primop f»",
-        ),
-        (
-            "duplicate_names",
-            NixValue::Null,
-            "make_attrset: the attribute \"x\" is set twice",
         ),
     ];
     for (f, arg, message) in cases {

@@ -205,7 +205,7 @@
     (i32.store (i32.const 0x40008) (local.get $v))
     (i32.store (i32.const 0x4000C) (i32.const 0x101))
     (i32.store (i32.const 0x40010) (i32.const 1))
-    (i32.store (i32.const 0x40014) (local.get $v))
+    (i32.store (i32.const 0x40014) (call $make_null))
     (call $make_attrset (i32.const 0x40000) (i32.const 2)))
 
   (func (export "spin") (param $v i32) (result i32)
