@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use nix_wasm_host::{CallError, Host, NixValue, Plugin, function};
+use nix_wasm_host::{CallError, Host, NixString, NixValue, Plugin, function};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -178,12 +178,12 @@ fn with(declaration: &Value, key: &str, value: NixValue) -> NixValue {
     let NixValue::Attrs(attrs) = NixValue::from_json(declaration) else {
         unreachable!()
     };
-    let mut entries: Vec<(String, NixValue)> = attrs
+    let mut entries: Vec<(NixString, NixValue)> = attrs
         .iter()
-        .filter(|(n, _)| n.as_str() != key)
+        .filter(|(n, _)| **n != key)
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect();
-    entries.push((key.to_string(), value));
+    entries.push((key.into(), value));
     NixValue::attrs(entries).unwrap()
 }
 

@@ -11,7 +11,7 @@ use wasmtime::{Caller, Linker, Memory, StoreLimits};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::log::SharedLog;
-use crate::value::{Attrs, MAX_DEPTH, NixValue, Thunk};
+use crate::value::{Attrs, MAX_DEPTH, NixString, NixValue, Thunk};
 
 /// Why a host function made the call trap.
 #[derive(Debug)]
@@ -55,7 +55,7 @@ fn out_of_bounds() -> wasmtime::Error {
 
 /// A type error as Nix words it: "expected an integer but found a
 /// string: \"x\"".
-fn expected(what: &str, found: &NixValue) -> String {
+pub(crate) fn expected(what: &str, found: &NixValue) -> String {
     format!(
         "expected {what} but found {}: {}",
         found.describe(),
@@ -262,15 +262,10 @@ fn write(c: &mut Ctx<'_>, ptr: u32, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Guest bytes that must be UTF-8 (this host's rule; the evaluator takes
-/// any bytes).
-fn read_utf8(c: &Ctx<'_>, ptr: u32, len: u32, what: &str) -> Result<String> {
-    String::from_utf8(read(c, ptr, len, 1)?).map_err(|e| {
-        abi(format!(
-            "{what}: the bytes are not valid UTF-8 (at offset {}); this host requires UTF-8",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+/// Guest bytes for a string, path or name: any bytes, as the evaluator
+/// takes them.
+fn read_text(c: &Ctx<'_>, ptr: u32, len: u32) -> Result<NixString> {
+    read(c, ptr, len, 1).map(NixString::from)
 }
 
 fn read_ids(c: &Ctx<'_>, ptr: u32, count: u32) -> Result<Vec<u32>> {
@@ -298,11 +293,11 @@ fn copy_out(c: &mut Ctx<'_>, bytes: &[u8], ptr: u32, max_len: u32) -> Result<u32
     Ok(len)
 }
 
-fn no_nul(text: &str) -> std::result::Result<(), String> {
-    if text.contains('\0') {
+fn no_nul(text: &[u8]) -> std::result::Result<(), String> {
+    if text.contains(&0) {
         return Err(format!(
             "path segment '{}' must not contain null (\\0) bytes",
-            text.replace('\0', "␀")
+            String::from_utf8_lossy(text).replace('\0', "␀")
         ));
     }
     Ok(())
@@ -310,18 +305,26 @@ fn no_nul(text: &str) -> std::result::Result<(), String> {
 
 /// `.` and `..` resolved and empty segments dropped, `..` stopping at the
 /// root, as Nix canonicalises paths.
-fn canonical_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
+fn canonical_path(path: &[u8]) -> NixString {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for part in path.split(|b| *b == b'/') {
         match part {
-            "" | "." => {}
-            ".." => {
+            b"" | b"." => {}
+            b".." => {
                 parts.pop();
             }
             part => parts.push(part),
         }
     }
-    format!("/{}", parts.join("/"))
+    let mut out = Vec::with_capacity(path.len() + 1);
+    for part in &parts {
+        out.push(b'/');
+        out.extend_from_slice(part);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    NixString::from(out)
 }
 
 fn is_callable(value: &NixValue) -> bool {
@@ -354,10 +357,10 @@ fn apply1(function: &NixValue, arg: &NixValue) -> std::result::Result<NixValue, 
 
 /// The file a value names, as Nix's `realisePath` finds it: a path, an
 /// absolute path string, or a set with `__toString` or `outPath`.
-fn coerce_to_path(value: &NixValue) -> std::result::Result<String, String> {
+pub(crate) fn coerce_to_path(value: &NixValue) -> std::result::Result<NixString, String> {
     match value {
         NixValue::Path(path) => Ok(path.clone()),
-        NixValue::String(text) if text.starts_with('/') => {
+        NixValue::String(text) if text.starts_with(b"/") => {
             no_nul(text)?;
             Ok(canonical_path(text))
         }
@@ -370,7 +373,10 @@ fn coerce_to_path(value: &NixValue) -> std::result::Result<String, String> {
             }
             match attrs.get("outPath") {
                 Some(out_path) => coerce_to_path(&out_path.force()?),
-                None => Err("cannot coerce a set to a string".into()),
+                None => Err(format!(
+                    "cannot coerce a set to a string: {}",
+                    crate::show::show(value)
+                )),
             }
         }
         other => Err(format!(
@@ -441,7 +447,7 @@ fn get_float(mut c: Ctx<'_>, id: u32) -> Result<f64> {
 }
 
 fn make_string(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
-    let text = read_utf8(&c, ptr, len, "make_string")?;
+    let text = read_text(&c, ptr, len)?;
     c.data_mut().push(NixValue::String(text))
 }
 
@@ -457,12 +463,12 @@ fn make_path(mut c: Ctx<'_>, base: u32, ptr: u32, len: u32) -> Result<u32> {
     let NixValue::Path(base) = c.data_mut().forced(base)? else {
         return Err(abi("make_path expects a path value"));
     };
-    let rel = read_utf8(&c, ptr, len, "make_path")?;
+    let rel = read_text(&c, ptr, len)?;
     no_nul(&rel).map_err(abi)?;
-    let joined = if rel.starts_with('/') {
-        rel
+    let joined = if rel.starts_with(b"/") {
+        rel.into_bytes()
     } else {
-        format!("{base}/{rel}")
+        [base.as_bytes(), b"/", rel.as_bytes()].concat()
     };
     c.data_mut().push(NixValue::Path(canonical_path(&joined)))
 }
@@ -527,7 +533,7 @@ fn make_attrset(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
     for record in records.chunks_exact(12) {
         let field =
             |i: usize| u32::from_le_bytes([record[i], record[i + 1], record[i + 2], record[i + 3]]);
-        let name = read_utf8(&c, field(0), field(4), "make_attrset")?;
+        let name = read_text(&c, field(0), field(4))?;
         let value = c.data().value(field(8))?.clone();
         entries.push((name, value));
     }
@@ -559,8 +565,13 @@ fn copy_attrset(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> 
     Ok(count)
 }
 
+/// As the evaluator: the index is checked against the whole set first,
+/// then the name is looked up positionally, which a layered set cannot do.
 fn copy_attrname(mut c: Ctx<'_>, id: u32, index: u32, ptr: u32, len: u32) -> Result<()> {
     let attrs = c.data_mut().forced_attrs(id)?;
+    if index as usize >= attrs.len() {
+        return Err(abi("copy_attrname: attribute index out of bounds"));
+    }
     if attrs.layers() > 1 {
         // Bindings::operator[] calls unreachable() on a layered set.
         return Err(abi(
@@ -583,7 +594,7 @@ fn copy_attrname(mut c: Ctx<'_>, id: u32, index: u32, ptr: u32, len: u32) -> Res
 
 /// Returns 0 for a missing attribute; the attribute's value is not forced.
 fn get_attr(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
-    let name = read_utf8(&c, ptr, len, "get_attr")?;
+    let name = read_text(&c, ptr, len)?;
     let attrs = c.data_mut().forced_attrs(id)?;
     match attrs.get(&name) {
         Some(value) => c.data_mut().push(value.clone()),
@@ -623,10 +634,23 @@ fn make_app(mut c: Ctx<'_>, function: u32, ptr: u32, len: u32) -> Result<u32> {
     state.push(thunk)
 }
 
+/// The file a path value names: its bytes as they are (Unix).
+#[cfg(unix)]
+pub(crate) fn file_name(path: &NixString) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt as _;
+    std::path::Path::new(std::ffi::OsStr::from_bytes(path.as_bytes())).to_path_buf()
+}
+
+#[cfg(not(unix))]
+pub(crate) fn file_name(path: &NixString) -> std::path::PathBuf {
+    std::path::PathBuf::from(path.to_string_lossy().into_owned())
+}
+
 fn read_file(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     let value = c.data_mut().forced(id)?;
     let path = coerce_to_path(&value).map_err(abi)?;
-    let bytes = std::fs::read(&path).map_err(|e| abi(format!("cannot read file '{path}': {e}")))?;
+    let bytes = std::fs::read(file_name(&path))
+        .map_err(|e| abi(format!("cannot read file '{path}': {e}")))?;
     if u32::try_from(bytes.len()).is_err() {
         return Err(abi(format!(
             "file '{path}' is too large to process in Wasm (size: {})",
@@ -680,10 +704,10 @@ mod tests {
 
     #[test]
     fn paths_are_canonical() {
-        assert_eq!(canonical_path("/a/b/../c/./d"), "/a/c/d");
-        assert_eq!(canonical_path("/../.."), "/");
-        assert_eq!(canonical_path("/a//b/"), "/a/b");
-        assert_eq!(canonical_path("/"), "/");
+        assert_eq!(canonical_path(b"/a/b/../c/./d"), "/a/c/d");
+        assert_eq!(canonical_path(b"/../.."), "/");
+        assert_eq!(canonical_path(b"/a//b/"), "/a/b");
+        assert_eq!(canonical_path(b"/"), "/");
     }
 
     #[test]

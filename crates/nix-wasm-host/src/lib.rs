@@ -77,17 +77,20 @@
 #![warn(missing_docs)]
 
 mod abi;
+mod builtin;
 mod log;
 pub mod nix_expr;
 mod plugin;
 mod show;
 pub mod value;
 
+pub use builtin::INLINE_WAT;
 pub use log::{Warning, WarningListener};
 pub use nix_expr::to_nix_expr;
 pub use plugin::{CallOutcome, CallReport, EPOCH_TICK, Host, Limits, Plugin};
 pub use value::{
-    Attrs, LAYER_RHS_THRESHOLD, MAX_DEPTH, MAX_LAYERS, NixFunction, NixValue, Thunk, function,
+    Attrs, LAYER_RHS_THRESHOLD, MAX_DEPTH, MAX_LAYERS, NixFunction, NixString, NixValue, Thunk,
+    function,
 };
 
 /// Why a plugin could not be loaded, or a value converted.
@@ -197,7 +200,12 @@ pub enum CallError {
     #[error("{0}")]
     BadResult(String),
     /// The call named a function for a WASI program, or none for a plain
-    /// module (the `function` attribute of `builtins.wasm`).
+    /// module, or the first argument of `builtins.wasm` is not `{ path |
+    /// wat; function?; }` ([`Host::builtins_wasm`]).
     #[error("{0}")]
     Usage(String),
+    /// The module named by the first argument of `builtins.wasm` could
+    /// not be read, compiled or linked.
+    #[error(transparent)]
+    Load(#[from] HostError),
 }

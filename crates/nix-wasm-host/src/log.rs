@@ -10,15 +10,32 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi_io::poll::Pollable;
 use wasmtime_wasi_io::streams::{OutputStream, StreamResult};
 
-/// A warning a plugin made.
+/// A warning a plugin made. It displays as the evaluator words it after
+/// `warning: `: `'<module>' function '<function>': <message>`, or
+/// `'<module>': <message>` for a WASI module.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
+    /// The module's name: its file name, or [`crate::INLINE_WAT`].
+    pub module: String,
     /// The export that was running: the entry point, or
     /// `nix_wasm_init_v1` for warnings made while initialising. `None` for
     /// a WASI module, which the evaluator names without a function.
     pub function: Option<String>,
     /// The message, as the plugin wrote it (invalid UTF-8 replaced).
     pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.function {
+            Some(function) => write!(
+                f,
+                "'{}' function '{function}': {}",
+                self.module, self.message
+            ),
+            None => write!(f, "'{}': {}", self.module, self.message),
+        }
+    }
 }
 
 /// Called with each warning as the plugin makes it.
@@ -28,6 +45,8 @@ pub type WarningListener = Box<dyn FnMut(&Warning) + Send>;
 pub(crate) struct WarningLog {
     warnings: Vec<Warning>,
     listener: Option<WarningListener>,
+    /// The module's name.
+    module: String,
     /// The export running now.
     function: Option<String>,
     /// WASI output after its last newline.
@@ -39,10 +58,11 @@ pub(crate) struct WarningLog {
 pub(crate) struct SharedLog(Arc<Mutex<WarningLog>>);
 
 impl SharedLog {
-    pub(crate) fn new(listener: Option<WarningListener>) -> Self {
+    pub(crate) fn new(module: &str, listener: Option<WarningListener>) -> Self {
         Self(Arc::new(Mutex::new(WarningLog {
             warnings: Vec::new(),
             listener,
+            module: module.to_string(),
             function: None,
             partial_line: Vec::new(),
         })))
@@ -86,6 +106,7 @@ impl SharedLog {
 impl WarningLog {
     fn emit(&mut self, message: &[u8]) {
         let warning = Warning {
+            module: self.module.clone(),
             function: self.function.clone(),
             message: String::from_utf8_lossy(message).into_owned(),
         };
@@ -165,7 +186,7 @@ mod tests {
             let seen = Arc::clone(&seen);
             Box::new(move |w: &Warning| seen.lock().unwrap().push(w.message.clone()))
         };
-        let log = SharedLog::new(Some(listener));
+        let log = SharedLog::new("m.wasm", Some(listener));
         log.write_output(b"one\ntw");
         assert_eq!(*seen.lock().unwrap(), ["one"], "told as it happens");
         log.write_output(b"o\n\nthree");

@@ -1,7 +1,19 @@
 //! Printing values as Nix expressions that evaluate back to them.
 
 use crate::HostError;
-use crate::value::{MAX_DEPTH, NixValue};
+use crate::value::{MAX_DEPTH, NixString, NixValue};
+
+/// The text of a string, path or name, which a printed expression needs
+/// as UTF-8 (Nix strings may hold other bytes, but this printer writes
+/// text).
+fn text(value: &NixString) -> Result<&str, HostError> {
+    value.to_str().ok_or_else(|| {
+        HostError::NotRepresentable(format!(
+            "{} (not UTF-8) as a printed Nix expression",
+            quote(&value.to_string_lossy())
+        ))
+    })
+}
 
 /// Words the Nix lexer reserves, which cannot be bare attribute names.
 const KEYWORDS: [&str; 10] = [
@@ -134,13 +146,13 @@ fn write_expr(value: &NixValue, depth: usize, out: &mut String) -> Result<(), Ho
         NixValue::Int(i) => out.push_str(&int_literal(*i)),
         NixValue::Float(x) => out.push_str(&float_literal(*x)?),
         NixValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        NixValue::String(s) => out.push_str(&string_literal(s)?),
-        NixValue::Path(p) => match path_literal(p) {
+        NixValue::String(s) => out.push_str(&string_literal(text(s)?)?),
+        NixValue::Path(p) => match path_literal(text(p)?) {
             Some(literal) => out.push_str(&literal),
             None => {
                 return Err(HostError::NotRepresentable(format!(
                     "the path {} (not a canonical path literal)",
-                    quote(p)
+                    quote(text(p)?)
                 )));
             }
         },
@@ -166,6 +178,7 @@ fn write_expr(value: &NixValue, depth: usize, out: &mut String) -> Result<(), Ho
             out.push('{');
             for (name, value) in entries {
                 out.push(' ');
+                let name = text(name)?;
                 if is_identifier(name) {
                     out.push_str(name);
                 } else {

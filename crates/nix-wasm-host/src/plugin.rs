@@ -149,9 +149,11 @@ impl Host {
         })
     }
 
-    /// The plugin in the file at `path` (binary `.wasm` or WAT text),
-    /// compiled and linked on first use and cached for the host's
-    /// lifetime. Messages name it by its file name, as Nix does.
+    /// The binary module in the file at `path`, compiled and linked on
+    /// first use and cached for the host's lifetime, as `builtins.wasm {
+    /// path = …; }` loads it (a text module goes through
+    /// [`Host::compile_wat`], as `wat`). Messages name it by its file
+    /// name, as Nix does.
     pub fn plugin(&self, path: &Path) -> Result<Arc<Plugin>, HostError> {
         let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if let Some(plugin) = self
@@ -178,14 +180,29 @@ impl Host {
         Ok(plugin)
     }
 
-    /// Compiles and links a module (binary or WAT text) without caching;
-    /// `name` is how messages refer to it. All the compile-time work
-    /// happens here, so [`Plugin::call`] only instantiates and runs.
+    /// Compiles a module from WebAssembly text, as `builtins.wasm { wat =
+    /// …; }` does (there named [`crate::INLINE_WAT`]), without caching.
+    /// As wasmtime's `wasmtime_wat2wasm`, which the evaluator calls, the
+    /// text must be UTF-8 and a binary module is not accepted.
+    pub fn compile_wat(&self, name: &str, text: &[u8]) -> Result<Plugin, HostError> {
+        let error = |message: String| HostError::Compile {
+            module: name.to_string(),
+            message,
+        };
+        let text =
+            std::str::from_utf8(text).map_err(|_| error("input was not valid utf-8".into()))?;
+        let binary = wat::parse_str(text).map_err(|e| error(e.to_string()))?;
+        self.compile(name, &binary)
+    }
+
+    /// Compiles and links a binary module without caching; `name` is how
+    /// messages refer to it. All the compile-time work happens here, so
+    /// [`Plugin::call`] only instantiates and runs.
     pub fn compile(&self, name: &str, bytes: &[u8]) -> Result<Plugin, HostError> {
         // The pool keeps wasmtime's defaults, as the evaluator's does: one
         // memory and one table of at most 20,000 elements per module.
         // wasmtime checks a module against them when it compiles it.
-        let module = Module::new(&self.engine, bytes).map_err(|e| {
+        let module = Module::from_binary(&self.engine, bytes).map_err(|e| {
             let message = format!("{e:#}");
             if message.contains("pooling allocator") {
                 HostError::Unsupported {
@@ -316,7 +333,7 @@ impl Plugin {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.max_memory)
             .build();
-        let log = SharedLog::new(listener);
+        let log = SharedLog::new(&self.name, listener);
         let state = CallState::new(
             argument.clone(),
             limits,

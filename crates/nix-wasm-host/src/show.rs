@@ -3,7 +3,7 @@
 //! depth 10, 10 attributes, 10 list items, strings of 1024 bytes), without
 //! the colours.
 
-use crate::value::{NixValue, Thunk};
+use crate::value::{NixString, NixValue, Thunk};
 
 const MAX_DEPTH: usize = 10;
 const MAX_ATTRS: usize = 10;
@@ -63,15 +63,17 @@ const KEYWORDS: [&str; 9] = [
 ];
 
 /// printAttributeName: bare when a variable name, quoted otherwise.
-fn attribute_name(name: &str) -> String {
-    let mut chars = name.chars();
-    let bare = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_-'".contains(c))
-        && !KEYWORDS.contains(&name);
+fn attribute_name(name: &NixString) -> String {
+    let bytes = name.as_bytes();
+    let bare = matches!(bytes.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
+        && bytes
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"_-'".contains(c))
+        && !KEYWORDS.iter().any(|k| k.as_bytes() == bytes);
     if bare {
-        name.to_string()
+        name.to_string_lossy().into_owned()
     } else {
-        literal_string(name.as_bytes(), usize::MAX)
+        literal_string(bytes, usize::MAX)
     }
 }
 
@@ -117,7 +119,7 @@ impl Printer {
             NixValue::String(s) => self
                 .output
                 .push_str(&literal_string(s.as_bytes(), MAX_STRING_LENGTH)),
-            NixValue::Path(p) => self.output.push_str(p),
+            NixValue::Path(p) => self.output.push_str(&p.to_string_lossy()),
             NixValue::Null => self.output.push_str("null"),
             NixValue::Function(f) => self.output.push_str(&format!("«primop {}»", f.name())),
             NixValue::Thunk(thunk) => self.output.push_str(thunk_state(thunk)),
@@ -144,9 +146,11 @@ impl Printer {
                     self.output.push_str("{ ... }");
                     return;
                 }
-                let mut sorted: Vec<(&String, &NixValue)> = attrs.iter().collect();
+                let mut sorted: Vec<(&NixString, &NixValue)> = attrs.iter().collect();
                 // `type` and `_type` first, then by name.
-                sorted.sort_by_key(|(name, _)| (!matches!(name.as_str(), "type" | "_type"), *name));
+                sorted.sort_by_key(|(name, _)| {
+                    (!matches!(name.as_bytes(), b"type" | b"_type"), *name)
+                });
                 self.output.push('{');
                 for (i, (name, value)) in sorted.iter().enumerate() {
                     self.output.push(' ');

@@ -30,6 +30,101 @@ pub const LAYER_RHS_THRESHOLD: usize = 16;
 /// (Determinate Nix's `Bindings::maxLayers`).
 pub const MAX_LAYERS: u8 = 8;
 
+/// The bytes of a Nix string, path or attribute name. Nix does not
+/// require them to be UTF-8, and neither does the ABI: a plugin may make
+/// strings of any bytes.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NixString(Vec<u8>);
+
+impl NixString {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The text, if it is UTF-8.
+    pub fn to_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.0).ok()
+    }
+
+    /// The text, invalid UTF-8 replaced by U+FFFD.
+    pub fn to_string_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
+    /// The bytes, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for NixString {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for NixString {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<&str> for NixString {
+    fn from(text: &str) -> Self {
+        Self(text.as_bytes().to_vec())
+    }
+}
+
+impl From<String> for NixString {
+    fn from(text: String) -> Self {
+        Self(text.into_bytes())
+    }
+}
+
+impl From<&String> for NixString {
+    fn from(text: &String) -> Self {
+        Self(text.as_bytes().to_vec())
+    }
+}
+
+impl From<Vec<u8>> for NixString {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<&[u8]> for NixString {
+    fn from(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl PartialEq<str> for NixString {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for NixString {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl fmt::Display for NixString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_string_lossy())
+    }
+}
+
+impl fmt::Debug for NixString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string_lossy())
+    }
+}
+
 /// The body of a host-side function.
 type FunctionBody = dyn Fn(&NixValue) -> Result<NixValue, String> + Send + Sync;
 
@@ -190,10 +285,10 @@ pub enum NixValue {
     /// A Boolean.
     Bool(bool),
     /// A string, without string context (the ABI has no way to pass
-    /// context).
-    String(String),
+    /// context); any bytes.
+    String(NixString),
     /// A path, as canonical absolute path text (e.g. `/nix/store/x`).
-    Path(String),
+    Path(NixString),
     /// `null`.
     Null,
     /// A list; its elements may be thunks.
@@ -208,7 +303,7 @@ pub enum NixValue {
 
 impl NixValue {
     /// A string value.
-    pub fn string(s: impl Into<String>) -> Self {
+    pub fn string(s: impl Into<NixString>) -> Self {
         NixValue::String(s.into())
     }
 
@@ -218,7 +313,7 @@ impl NixValue {
     }
 
     /// An attribute set from name/value pairs; a repeated name is an error.
-    pub fn attrs<N: Into<String>>(
+    pub fn attrs<N: Into<NixString>>(
         entries: impl IntoIterator<Item = (N, NixValue)>,
     ) -> Result<Self, HostError> {
         Ok(NixValue::Attrs(Arc::new(Attrs::from_entries(
@@ -269,7 +364,7 @@ impl NixValue {
         if r.is_empty() {
             return Ok(left);
         }
-        let mut merged: Vec<(String, NixValue)> = l
+        let mut merged: Vec<(NixString, NixValue)> = l
             .iter()
             .filter(|(name, _)| r.get(name).is_none())
             .map(|(n, v)| (n.clone(), v.clone()))
@@ -340,14 +435,14 @@ impl NixValue {
                 Some(i) => NixValue::Int(i),
                 None => NixValue::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            serde_json::Value::String(s) => NixValue::String(s.clone()),
+            serde_json::Value::String(s) => NixValue::string(s.as_str()),
             serde_json::Value::Array(items) => {
                 NixValue::list(items.iter().map(NixValue::from_json).collect())
             }
             // JSON object keys are unique, so no duplicate can arise.
             serde_json::Value::Object(map) => NixValue::Attrs(Arc::new(Attrs::from_unique(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), NixValue::from_json(v)))
+                    .map(|(k, v)| (NixString::from(k.as_str()), NixValue::from_json(v)))
                     .collect(),
             ))),
         }
@@ -371,7 +466,14 @@ impl NixValue {
                 .map(serde_json::Value::Number)
                 .ok_or_else(|| HostError::NotRepresentable(format!("the float {x}")))?,
             NixValue::Bool(b) => (*b).into(),
-            NixValue::String(s) | NixValue::Path(s) => s.as_str().into(),
+            NixValue::String(s) | NixValue::Path(s) => s
+                .to_str()
+                .ok_or_else(|| {
+                    HostError::NotRepresentable(
+                        "a string that is not UTF-8 (JSON strings are)".into(),
+                    )
+                })?
+                .into(),
             NixValue::Null => serde_json::Value::Null,
             NixValue::List(items) => serde_json::Value::Array(
                 items
@@ -382,7 +484,14 @@ impl NixValue {
             NixValue::Attrs(attrs) => serde_json::Value::Object(
                 attrs
                     .iter()
-                    .map(|(name, value)| Ok((name.clone(), value.to_json_at(depth + 1)?)))
+                    .map(|(name, value)| {
+                        let name = name.to_str().ok_or_else(|| {
+                            HostError::NotRepresentable(
+                                "an attribute name that is not UTF-8 (JSON strings are)".into(),
+                            )
+                        })?;
+                        Ok((name.to_string(), value.to_json_at(depth + 1)?))
+                    })
                     .collect::<Result<_, HostError>>()?,
             ),
             NixValue::Function(f) => {
@@ -402,10 +511,12 @@ impl NixValue {
 }
 
 /// 64-bit FNV-1a of the name: the key of this host's attribute order.
-fn scramble(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+fn scramble(name: &[u8]) -> u64 {
+    name.iter()
+        .copied()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// An attribute set.
@@ -423,7 +534,7 @@ fn scramble(name: &str) -> u64 {
 /// with that explanation instead.
 #[derive(Debug, Clone)]
 pub struct Attrs {
-    entries: Vec<(u64, String, NixValue)>,
+    entries: Vec<(u64, NixString, NixValue)>,
     /// 1 for a flat set; more for the layers `//` stacked.
     layers: u8,
 }
@@ -438,8 +549,8 @@ impl Default for Attrs {
 }
 
 impl Attrs {
-    fn from_unique(entries: Vec<(String, NixValue)>) -> Self {
-        let mut entries: Vec<(u64, String, NixValue)> = entries
+    fn from_unique(entries: Vec<(NixString, NixValue)>) -> Self {
+        let mut entries: Vec<(u64, NixString, NixValue)> = entries
             .into_iter()
             .map(|(name, value)| (scramble(&name), name, value))
             .collect();
@@ -453,16 +564,16 @@ impl Attrs {
     /// libstdc++'s `std::sort` leaves sets of up to 16 attributes; beyond,
     /// the evaluator's order among equal names is unspecified), and a
     /// lookup finds the first.
-    pub fn with_duplicates(entries: Vec<(String, NixValue)>) -> Self {
+    pub fn with_duplicates(entries: Vec<(NixString, NixValue)>) -> Self {
         Self::from_unique(entries)
     }
 
     /// A set of these attributes; a repeated name is an error.
-    pub fn from_entries(entries: Vec<(String, NixValue)>) -> Result<Self, HostError> {
+    pub fn from_entries(entries: Vec<(NixString, NixValue)>) -> Result<Self, HostError> {
         let attrs = Self::from_unique(entries);
         for pair in attrs.entries.windows(2) {
             if pair[0].1 == pair[1].1 {
-                return Err(HostError::DuplicateAttribute(pair[0].1.clone()));
+                return Err(HostError::DuplicateAttribute(pair[0].1.to_string()));
             }
         }
         Ok(attrs)
@@ -485,12 +596,12 @@ impl Attrs {
     }
 
     /// The attributes in this host's scrambled order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &NixValue)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&NixString, &NixValue)> {
         self.entries.iter().map(|(_, name, value)| (name, value))
     }
 
     /// The attribute at `index` in iteration order.
-    pub fn at(&self, index: usize) -> Option<(&String, &NixValue)> {
+    pub fn at(&self, index: usize) -> Option<(&NixString, &NixValue)> {
         self.entries
             .get(index)
             .map(|(_, name, value)| (name, value))
@@ -498,14 +609,15 @@ impl Attrs {
 
     /// The value of attribute `name`, not forced (the first, if the name
     /// is repeated).
-    pub fn get(&self, name: &str) -> Option<&NixValue> {
+    pub fn get(&self, name: impl AsRef<[u8]>) -> Option<&NixValue> {
+        let name = name.as_ref();
         let key = (scramble(name), name);
         let first = self
             .entries
-            .partition_point(|(hash, n, _)| (*hash, n.as_str()) < key);
+            .partition_point(|(hash, n, _)| (*hash, n.as_bytes()) < key);
         self.entries
             .get(first)
-            .filter(|(_, n, _)| n == name)
+            .filter(|(_, n, _)| n.as_bytes() == name)
             .map(|(_, _, value)| value)
     }
 }
@@ -562,12 +674,12 @@ mod tests {
 
     #[test]
     fn attribute_order_is_neither_lexicographic_nor_insertion() {
-        let names: Vec<String> = ('a'..='z').map(|c| c.to_string()).collect();
+        let names: Vec<NixString> = ('a'..='z').map(|c| c.to_string().into()).collect();
         let attrs =
             Attrs::from_entries(names.iter().map(|n| (n.clone(), NixValue::Null)).collect())
                 .unwrap();
-        let order: Vec<&String> = attrs.iter().map(|(n, _)| n).collect();
-        let sorted: Vec<&String> = names.iter().collect();
+        let order: Vec<&NixString> = attrs.iter().map(|(n, _)| n).collect();
+        let sorted: Vec<&NixString> = names.iter().collect();
         assert_ne!(order, sorted);
         assert_eq!(attrs.len(), 26);
         for (i, name) in names.iter().enumerate() {

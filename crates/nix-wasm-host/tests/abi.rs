@@ -116,15 +116,41 @@ fn strings_short_long_and_unicode() {
 }
 
 #[test]
-fn invalid_utf8_from_the_guest_is_refused() {
-    let err = failure(&probe(), "bad_utf8", NixValue::Null);
-    assert_eq!(
-        err,
-        CallError::Host(
-            "make_string: the bytes are not valid UTF-8 (at offset 0); this host requires UTF-8"
-                .into()
-        )
+fn strings_paths_and_names_are_bytes_not_utf8() {
+    let p = probe();
+    let bytes: &[u8] = b"\xff\xfe";
+    let string = p.call("bad_utf8", &NixValue::Null).unwrap().value;
+    assert!(
+        matches!(&string, NixValue::String(s) if &s[..] == bytes),
+        "{string:?}"
     );
+    let back = p.call("string_roundtrip", &string).unwrap().value;
+    assert!(
+        matches!(&back, NixValue::String(s) if &s[..] == bytes),
+        "{back:?}"
+    );
+    let path = p
+        .call("bad_utf8_path", &NixValue::Path("/base".into()))
+        .unwrap()
+        .value;
+    assert!(
+        matches!(&path, NixValue::Path(s) if &s[..] == b"/base/\xff\xfe"),
+        "{path:?}"
+    );
+    let named = NixValue::attrs([
+        (bytes, NixValue::Int(7)),
+        (b"x".as_slice(), NixValue::Int(1)),
+    ])
+    .unwrap();
+    let found = p.call("bad_utf8_get", &named).unwrap().value;
+    assert!(matches!(found, NixValue::Int(7)), "{found:?}");
+    let copied = p.call("attrs_roundtrip", &named).unwrap().value;
+    let NixValue::Attrs(set) = &copied else {
+        panic!("{copied:?}")
+    };
+    assert!(matches!(set.get(bytes), Some(NixValue::Int(7))));
+    let err = copied.to_json().unwrap_err().to_string();
+    assert!(err.contains("UTF-8"), "{err}");
 }
 
 #[test]
@@ -194,7 +220,7 @@ fn attribute_order_is_the_hosts_scramble_not_lexicographic() {
     let NixValue::Attrs(set) = &value else {
         unreachable!()
     };
-    let host_order: Vec<String> = set.iter().map(|(n, _)| n.clone()).collect();
+    let host_order: Vec<String> = set.iter().map(|(n, _)| n.to_string()).collect();
     assert_eq!(reported, host_order);
     let mut sorted = reported.clone();
     sorted.sort();
@@ -254,6 +280,11 @@ fn layered_sets_read_through_lookups_and_copy_attrset_but_not_copy_attrname() {
     assert!(
         message.starts_with("copy_attrname on a layered attribute set (made by `//` with at most 16 attributes on its right side): Determinate Nix aborts the whole evaluator here"),
         "{message}"
+    );
+    assert_eq!(
+        failure(&p, "attrname_bad_index", layered.clone()).to_string(),
+        "copy_attrname: attribute index out of bounds",
+        "the index is checked before the set is indexed"
     );
     // A right side over 16 attributes is merged into a flat set.
     let big = NixValue::attrs((0..17).map(|i| (format!("k{i}"), NixValue::Int(i)))).unwrap();
@@ -480,7 +511,7 @@ fn read_file_uses_the_size_protocol() {
     let file = dir.join("data.txt");
     let contents = "line one\nline two ✓\n".repeat(100);
     std::fs::write(&file, &contents).unwrap();
-    let path = NixValue::Path(file.display().to_string());
+    let path = NixValue::Path(file.display().to_string().into());
     assert_eq!(call(&p, "read", path.clone()), contents);
     assert_eq!(
         call(&p, "read_small", path),
@@ -501,14 +532,18 @@ fn read_file_uses_the_size_protocol() {
     let empty = dir.join("empty");
     std::fs::write(&empty, "").unwrap();
     assert_eq!(
-        call(&p, "read", NixValue::Path(empty.display().to_string())),
+        call(
+            &p,
+            "read",
+            NixValue::Path(empty.display().to_string().into())
+        ),
         ""
     );
 
     let missing = failure(
         &p,
         "read",
-        NixValue::Path(dir.join("nope").display().to_string()),
+        NixValue::Path(dir.join("nope").display().to_string().into()),
     );
     assert!(
         missing.to_string().starts_with("cannot read file"),
@@ -548,6 +583,7 @@ fn panic_and_warnings() {
     assert_eq!(
         report.warnings,
         [Warning {
+            module: "probe.wat".into(),
             function: Some("warn_then_panic".into()),
             message: "a".into()
         }],

@@ -63,7 +63,7 @@ fn paths_and_files() {
     std::fs::write(&file, "0123456789").unwrap();
     out_of_bounds(
         "(call $make_int (i64.extend_i32_u (call $read_file (local.get $v) (i32.const 0xFFFF) (i32.const 100))))",
-        NixValue::Path(file.display().to_string()),
+        NixValue::Path(file.display().to_string().into()),
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -172,7 +172,7 @@ fn buffers_a_value_does_not_fit_are_not_checked_as_in_the_evaluator() {
     assert_eq!(
         reported_length(
             &format!("(call $read_file (local.get $v) {past_the_end} (i32.const 0))"),
-            NixValue::Path(file.display().to_string())
+            NixValue::Path(file.display().to_string().into())
         ),
         10
     );

@@ -10,7 +10,7 @@ use common::{IMPORTS, call, failure, probe};
 use nix_wasm_host::{CallError, Host, HostError, Limits, NixValue, Plugin, Warning};
 
 fn compile(name: &str, wat: &str) -> Result<Plugin, HostError> {
-    Host::new().unwrap().compile(name, wat.as_bytes())
+    Host::new().unwrap().compile_wat(name, wat.as_bytes())
 }
 
 fn module(name: &str, wat: &str) -> Plugin {
@@ -129,6 +129,7 @@ fn the_initialiser_runs_first_and_its_results_are_ignored() {
     assert_eq!(
         report.warnings,
         [Warning {
+            module: "init.wat".into(),
             function: Some("nix_wasm_init_v1".into()),
             message: "hello".into()
         }]
@@ -177,7 +178,7 @@ fn a_memory_over_the_limit_is_refused() {
     })
     .unwrap();
     let err = host
-        .compile(
+        .compile_wat(
             "big.wat",
             br#"(module (memory (export "memory") 17) (func (export "nix_wasm_init_v1"))
                   (func (export "f") (param i32) (result i32) (local.get 0)))"#,
@@ -258,14 +259,19 @@ fn invalid_modules_do_not_compile() {
 #[test]
 fn plugins_from_files_are_cached_by_path() {
     let host = Host::new().unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wat/probe.wat");
+    let path = common::probe_wasm();
     let a = host.plugin(&path).unwrap();
     let b = host.plugin(&path).unwrap();
     assert!(Arc::ptr_eq(&a, &b));
-    assert_eq!(a.name(), "probe.wat");
+    assert_eq!(a.name(), "probe.wasm");
     assert_eq!(call(&a, "identity", NixValue::Int(1)), 1);
     let missing = host.plugin(Path::new("/nonexistent/x.wasm")).err().unwrap();
     assert!(matches!(missing, HostError::Read { .. }), "{missing}");
+    let text = host.plugin(&common::probe_wat()).err().unwrap();
+    assert!(
+        matches!(&text, HostError::Compile { module, .. } if module == "probe.wat"),
+        "a file holds a binary module, as for the evaluator's `path`: {text}"
+    );
 }
 
 #[test]
@@ -339,7 +345,7 @@ fn the_evaluators_limits_run_what_the_strict_default_refuses() {
     );
     let evaluator = Host::with_limits(Limits::evaluator())
         .unwrap()
-        .compile("big.wat", wat.as_bytes())
+        .compile_wat("big.wat", wat.as_bytes())
         .unwrap();
     assert_eq!(
         evaluator

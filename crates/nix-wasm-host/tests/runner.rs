@@ -3,14 +3,10 @@
 mod common;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::temp_dir;
-
-fn probe() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/wat/probe.wat")
-}
+use common::{probe_wasm, probe_wat, temp_dir};
 
 fn run_on(module: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_nix-wasm-run"));
@@ -28,7 +24,7 @@ fn run_on(module: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    run_on(&probe(), args, stdin)
+    run_on(&probe_wasm(), args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -108,12 +104,12 @@ fn warnings_go_to_stderr_like_nix() {
     assert!(out.status.success());
     assert_eq!(
         text(&out.stderr),
-        "warning: 'probe.wat' function 'warn_twice': a\nwarning: 'probe.wat' function 'warn_twice': b\n"
+        "warning: 'probe.wasm' function 'warn_twice': a\nwarning: 'probe.wasm' function 'warn_twice': b\n"
     );
     let out = run(&["warn_then_panic"], None);
     assert_eq!(
         text(&out.stderr),
-        "warning: 'probe.wat' function 'warn_then_panic': a\nerror: Wasm panic: boom\n",
+        "warning: 'probe.wasm' function 'warn_then_panic': a\nerror: Wasm panic: boom\n",
         "warnings of a failed call come first, as Nix prints them as they happen"
     );
 }
@@ -130,11 +126,11 @@ fn failures_in_nix_mode_become_a_throw() {
     let dir = temp_dir("runner-bad");
     let bad = dir.join("bad.wat");
     std::fs::write(&bad, "(module (func (export \"f\") (i32.add)))").unwrap();
-    let out = run_on(&bad, &["f", "--output", "nix"], None);
+    let out = run_on(&bad, &["--wat", "f", "--output", "nix"], None);
     assert!(out.status.success());
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("builtins.throw \"cannot compile Wasm module 'bad.wat': "),
+        stdout.starts_with("builtins.throw \"cannot compile Wasm module '<inline wat>': "),
         "{stdout}"
     );
     assert!(
@@ -186,7 +182,11 @@ fn any_plugin_works_not_only_the_probe() {
     (call $make_int (call $fib (call $get_int (local.get $arg))))))"#,
     )
     .unwrap();
-    let out = run_on(&fib, &["fib", "--arg-expr", "20", "--output", "nix"], None);
+    let out = run_on(
+        &fib,
+        &["--wat", "fib", "--arg-expr", "20", "--output", "nix"],
+        None,
+    );
     assert_eq!(text(&out.stdout), "6765\n", "{}", text(&out.stderr));
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -225,14 +225,33 @@ fn the_runner_has_the_evaluators_limits_unless_asked_for_strict_ones() {
         ),
     )
     .unwrap();
-    let out = run_on(&module, &["f"], None);
+    let out = run_on(&module, &["--wat", "f"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "8192\n");
-    let out = run_on(&module, &["f", "--limits", "strict"], None);
+    let out = run_on(&module, &["--wat", "f", "--limits", "strict"], None);
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("does not fit the instance pool"),
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn text_modules_go_through_wat_and_binary_ones_through_the_path() {
+    let out = run_on(&probe_wat(), &["--wat", "warn_twice"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "warning: '<inline wat>' function 'warn_twice': a\nwarning: '<inline wat>' function 'warn_twice': b\n"
+    );
+    let out = run_on(&probe_wat(), &["warn_twice"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: cannot compile Wasm module 'probe.wat': "),
+        "a text file is not a binary module: {stderr}"
+    );
+    let out = run_on(&probe_wasm(), &["--wat", "warn_twice"], None);
+    assert_eq!(out.status.code(), Some(1), "a binary module is not text");
 }

@@ -59,7 +59,7 @@ fn wasi(body: &str) -> Plugin {
     let source = wasi_source(body);
     Host::new()
         .unwrap()
-        .compile("prog.wat", source.as_bytes())
+        .compile_wat("prog.wat", source.as_bytes())
         .unwrap_or_else(|e| panic!("{e}\n{source}"))
 }
 
@@ -181,7 +181,7 @@ fn function_is_refused_for_wasi_and_required_otherwise() {
 fn return_to_nix_is_for_wasi_programs_only() {
     let error = Host::new()
         .unwrap()
-        .compile(
+        .compile_wat(
             "plain.wat",
             br#"(module (import "env" "return_to_nix" (func (param i32))) (memory (export "memory") 1))"#,
         )
@@ -218,18 +218,17 @@ fn the_runner_runs_wasi_programs_without_a_function() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_nix-wasm-run"))
-        .arg(&module)
+        .args([module.as_os_str(), "--wat".as_ref()])
         .args(["--arg-expr", r#"{"a": [1, 2]}"#, "--output", "nix"])
         .output()
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(out.status.success(), "{stderr}");
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "{ a = [ 1 2 ]; }\n");
-    assert_eq!(stderr, "warning: 'prog.wat': out one\n");
+    assert_eq!(stderr, "warning: '<inline wat>': out one\n");
 
     let out = Command::new(env!("CARGO_BIN_EXE_nix-wasm-run"))
-        .arg(&module)
-        .arg("main")
+        .args([module.as_os_str(), "--wat".as_ref(), "main".as_ref()])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -7,31 +7,23 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use nix_wasm_host::{Host, Limits, NixValue, Warning, nix_expr};
 
-/// The line Nix prints for a plugin's warning.
-fn warning_line(module: &str, warning: &Warning) -> String {
-    match &warning.function {
-        Some(function) => format!(
-            "warning: '{module}' function '{function}': {}",
-            warning.message
-        ),
-        None => format!("warning: '{module}': {}", warning.message),
-    }
-}
-
 /// Calls FUNCTION of the builtins.wasm plugin MODULE and prints the result.
 ///
 /// This does what `builtins.wasm { path = MODULE; function = FUNCTION; }
 /// ARGUMENT` does in a Nix with the `wasm-builtin` feature, on the
-/// nix-wasm-host reference host (stricter bounds checks, scrambled
-/// attribute order; the evaluator's limits unless `--limits strict`). A WASI program (a module
-/// importing `wasi_snapshot_preview1`) is run without FUNCTION, as
-/// `builtins.wasm { path = MODULE; } ARGUMENT`. The argument is JSON,
-/// converted as `builtins.fromJSON` would; without one it is null.
+/// nix-wasm-host reference host (scrambled attribute order; the
+/// evaluator's limits unless `--limits strict`). With `--wat`, MODULE is
+/// WebAssembly text passed as `builtins.wasm { wat = <its text>; … }`. A
+/// WASI program (a module importing `wasi_snapshot_preview1`) is run
+/// without FUNCTION, as `builtins.wasm { path = MODULE; } ARGUMENT`. The
+/// argument is JSON, converted as `builtins.fromJSON` would; without one
+/// it is null.
 ///
 /// Warnings go to stderr as Nix prints them, as they happen:
 /// `warning: '<module file>' function '<function>': <message>`, or
 /// `warning: '<module file>': <message>` for a WASI program (its
-/// `warn` calls and each line of its standard output and error).
+/// `warn` calls and each line of its standard output and error); an
+/// inline module is named `<inline wat>`.
 ///
 /// Errors: with `--output json` (the default) a failed call prints
 /// `error: <message>` on stderr and exits 1. With `--output nix` it prints
@@ -42,7 +34,7 @@ fn warning_line(module: &str, warning: &Warning) -> String {
 #[derive(Debug, Parser)]
 #[command(name = "nix-wasm-run", version)]
 struct Cli {
-    /// The plugin: a .wasm module, or a .wat text module.
+    /// The plugin: a binary .wasm module (the `path` attribute).
     module: PathBuf,
     /// The exported entry point to call, an `(i32) -> i32` function;
     /// omitted for a WASI program.
@@ -53,6 +45,9 @@ struct Cli {
     /// The argument as JSON text, e.g. `--arg-expr '{"n": 10}'`.
     #[arg(long, value_name = "JSON")]
     arg_expr: Option<String>,
+    /// MODULE is WebAssembly text, passed as the `wat` attribute.
+    #[arg(long)]
+    wat: bool,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Output::Json)]
     output: Output,
@@ -98,6 +93,35 @@ fn argument(cli: &Cli) -> Result<NixValue, String> {
     Ok(NixValue::from_json(&json))
 }
 
+/// The first argument of `builtins.wasm` the command line stands for.
+fn config(cli: &Cli) -> Result<NixValue, String> {
+    let module = if cli.wat {
+        let text = std::fs::read(&cli.module)
+            .map_err(|e| format!("cannot read {}: {e}", cli.module.display()))?;
+        ("wat", NixValue::string(text))
+    } else {
+        let path = std::path::absolute(&cli.module)
+            .map_err(|e| format!("cannot resolve {}: {e}", cli.module.display()))?;
+        ("path", NixValue::Path(path_bytes(&path).into()))
+    };
+    let function = cli
+        .function
+        .as_ref()
+        .map(|name| ("function", NixValue::string(name)));
+    NixValue::attrs([Some(module), function].into_iter().flatten()).map_err(|e| e.to_string())
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &std::path::Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt as _;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &std::path::Path) -> Vec<u8> {
+    path.to_string_lossy().into_owned().into_bytes()
+}
+
 /// Runs the call, printing warnings as they come; returns the printed
 /// result or the error message.
 fn run(cli: &Cli) -> Result<String, String> {
@@ -107,11 +131,13 @@ fn run(cli: &Cli) -> Result<String, String> {
         LimitSet::Strict => Limits::default(),
     };
     let host = Host::with_limits(limits).map_err(|e| e.to_string())?;
-    let plugin = host.plugin(&cli.module).map_err(|e| e.to_string())?;
-    let module = plugin.name().to_string();
-    let listener =
-        Box::new(move |warning: &Warning| eprintln!("{}", warning_line(&module, warning)));
-    let report = plugin.invoke(cli.function.as_deref(), &argument, Some(listener));
+    let report = host.builtins_wasm(
+        &config(cli)?,
+        &argument,
+        Some(Box::new(|warning: &Warning| {
+            eprintln!("warning: {warning}")
+        })),
+    );
     report.result.map_err(|e| e.to_string()).and_then(|value| {
         match cli.output {
             Output::Json => value.to_json().map(|json| {

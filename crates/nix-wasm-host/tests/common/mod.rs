@@ -16,8 +16,25 @@ pub fn probe() -> Plugin {
 pub fn probe_with(limits: Limits) -> Plugin {
     Host::with_limits(limits)
         .unwrap()
-        .compile("probe.wat", include_bytes!("../wat/probe.wat"))
+        .compile_wat("probe.wat", include_bytes!("../wat/probe.wat"))
         .unwrap()
+}
+
+/// The probe plugin as a binary module in a file, `probe.wasm`, as
+/// `builtins.wasm { path = …; }` loads plugins.
+pub fn probe_wasm() -> PathBuf {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let file = temp_dir("probe").join("probe.wasm");
+        std::fs::write(&file, wat::parse_file(probe_wat()).unwrap()).unwrap();
+        file
+    })
+    .clone()
+}
+
+/// The probe plugin's source, tests/wat/probe.wat.
+pub fn probe_wat() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/wat/probe.wat")
 }
 
 /// Every `env` import, with the evaluator's types, for hand-written modules.
@@ -58,7 +75,7 @@ pub fn run_module(body: &str) -> Plugin {
     );
     Host::new()
         .unwrap()
-        .compile("run.wat", wat.as_bytes())
+        .compile_wat("run.wat", wat.as_bytes())
         .unwrap_or_else(|e| panic!("{e}\n{wat}"))
 }
 

@@ -299,8 +299,16 @@
     (call $panic (i32.const 0x102) (i32.const 4))
     (unreachable))
 
+  ;; The bytes FF FE, which are not UTF-8, as a string, a path below $v
+  ;; and an attribute name to look up in $v.
   (func (export "bad_utf8") (param $v i32) (result i32)
     (call $make_string (i32.const 0x400) (i32.const 2)))
+
+  (func (export "bad_utf8_path") (param $v i32) (result i32)
+    (call $make_path (local.get $v) (i32.const 0x400) (i32.const 2)))
+
+  (func (export "bad_utf8_get") (param $v i32) (result i32)
+    (call $get_attr (local.get $v) (i32.const 0x400) (i32.const 2)))
 
   (func (export "path_nul") (param $v i32) (result i32)
     (call $make_path (local.get $v) (i32.const 0x410) (i32.const 3)))
