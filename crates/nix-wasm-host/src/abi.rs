@@ -10,8 +10,9 @@ use std::ops::Range;
 use wasmtime::{Caller, Linker, Memory, StoreLimits};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use crate::access::FileAccess;
 use crate::log::SharedLog;
-use crate::value::{Attrs, MAX_DEPTH, NixString, NixValue, Thunk};
+use crate::value::{Attrs, NixString, NixValue, Thunk};
 
 /// Why a host function made the call trap.
 #[derive(Debug)]
@@ -73,6 +74,10 @@ pub(crate) struct CallState {
     /// address cannot be reused). Values the host made count as 0.
     depths: HashMap<usize, usize>,
     max_values: usize,
+    /// How deep values may nest.
+    max_depth: usize,
+    /// Which files `read_file` may read.
+    file_access: std::sync::Arc<FileAccess>,
     memory: Option<Memory>,
     /// The call's warnings.
     pub(crate) log: SharedLog,
@@ -89,12 +94,16 @@ impl CallState {
         argument: NixValue,
         limits: StoreLimits,
         max_values: usize,
+        max_depth: usize,
+        file_access: std::sync::Arc<FileAccess>,
         log: SharedLog,
     ) -> Self {
         Self {
             values: vec![None, Some(argument)],
             depths: HashMap::new(),
             max_values,
+            max_depth,
+            file_access,
             memory: None,
             log,
             limits,
@@ -185,9 +194,10 @@ impl CallState {
     }
 
     fn record(&mut self, value: &NixValue, depth: usize) -> Result<()> {
-        if depth > MAX_DEPTH {
+        if depth > self.max_depth {
             return Err(limit(format!(
-                "values nested more than {MAX_DEPTH} levels deep (a limit of this host)"
+                "values nested more than {} levels deep (a limit of this host)",
+                self.max_depth
             )));
         }
         if let Some(address) = value.address() {
@@ -201,7 +211,7 @@ impl CallState {
     fn measure_new(&mut self, value: &NixValue) -> Result<()> {
         match value.address() {
             Some(address) if !self.depths.contains_key(&address) => {
-                let depth = self.measure(value, MAX_DEPTH + 1);
+                let depth = self.measure(value, self.max_depth + 1);
                 self.record(value, depth)
             }
             _ => Ok(()),
@@ -214,7 +224,7 @@ impl CallState {
             return *depth;
         }
         if budget == 0 {
-            return MAX_DEPTH + 1;
+            return self.max_depth + 1;
         }
         let deepest = match value {
             NixValue::List(items) => items.iter().map(|v| self.measure(v, budget - 1)).max(),
@@ -349,17 +359,27 @@ fn apply1(function: &NixValue, arg: &NixValue) -> std::result::Result<NixValue, 
         NixValue::Function(f) => f.call(arg)?.force(),
         NixValue::Attrs(attrs) => match attrs.get("__functor") {
             Some(functor) => apply1(&apply1(functor, &function)?, arg),
-            None => Err(expected("a function", &function)),
+            None => Err(not_callable(&function)),
         },
-        other => Err(expected("a function", other)),
+        other => Err(not_callable(other)),
     }
+}
+
+/// What `callFunction` says when applying a value that is no function.
+fn not_callable(value: &NixValue) -> String {
+    format!(
+        "attempt to call something which is not a function but {}: {}",
+        value.describe(),
+        crate::show::show(value)
+    )
 }
 
 /// The file a value names, as Nix's `realisePath` finds it: a path, an
 /// absolute path string, or a set with `__toString` or `outPath`.
 pub(crate) fn coerce_to_path(value: &NixValue) -> std::result::Result<NixString, String> {
     match value {
-        NixValue::Path(path) => Ok(path.clone()),
+        // Nix path values are canonical; one built by hand may not be.
+        NixValue::Path(path) => Ok(canonical_path(path)),
         NixValue::String(text) if text.starts_with(b"/") => {
             no_nul(text)?;
             Ok(canonical_path(text))
@@ -649,8 +669,9 @@ pub(crate) fn file_name(path: &NixString) -> std::path::PathBuf {
 fn read_file(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     let value = c.data_mut().forced(id)?;
     let path = coerce_to_path(&value).map_err(abi)?;
-    let bytes = std::fs::read(file_name(&path))
-        .map_err(|e| abi(format!("cannot read file '{path}': {e}")))?;
+    let file = file_name(&path);
+    c.data().file_access.check(&file).map_err(abi)?;
+    let bytes = std::fs::read(file).map_err(|e| abi(format!("cannot read file '{path}': {e}")))?;
     if u32::try_from(bytes.len()).is_err() {
         return Err(abi(format!(
             "file '{path}' is too large to process in Wasm (size: {})",

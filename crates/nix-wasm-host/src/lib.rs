@@ -77,6 +77,7 @@
 #![warn(missing_docs)]
 
 mod abi;
+mod access;
 mod builtin;
 mod log;
 pub mod nix_expr;
@@ -84,6 +85,7 @@ mod plugin;
 mod show;
 pub mod value;
 
+pub use access::FileAccess;
 pub use builtin::INLINE_WAT;
 pub use log::{Warning, WarningListener};
 pub use nix_expr::to_nix_expr;

@@ -317,8 +317,10 @@ mod tests {
             expr(value),
             r#"[ true false null [ ] { } { x = [ "a" (-1) ]; } ]"#
         );
-        let deep = (0..=MAX_DEPTH).fold(NixValue::Null, |v, _| NixValue::list(vec![v]));
-        assert_eq!(to_nix_expr(&deep).unwrap_err(), HostError::TooDeep);
+        crate::value::tests::on_a_deep_stack(|| {
+            let deep = (0..=MAX_DEPTH).fold(NixValue::Null, |v, _| NixValue::list(vec![v]));
+            assert_eq!(to_nix_expr(&deep).unwrap_err(), HostError::TooDeep);
+        });
     }
 
     #[test]

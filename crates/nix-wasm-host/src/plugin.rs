@@ -14,8 +14,9 @@ use wasmtime::{
 use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::abi::{self, CallState, Refusal};
+use crate::access::FileAccess;
 use crate::log::{SharedLog, Warning, WarningListener};
-use crate::value::NixValue;
+use crate::value::{MAX_DEPTH, NixValue};
 use crate::{CallError, HostError};
 
 /// Resource limits for each call.
@@ -41,30 +42,38 @@ pub struct Limits {
     /// How many instances may be alive at once: calls on several threads,
     /// and plugins called from functions a plugin calls.
     pub max_instances: u32,
+    /// How deep the values a call builds may nest (lists, sets, chains of
+    /// `make_app`), at most [`MAX_DEPTH`]. Forcing and converting recurse
+    /// once per level: at [`MAX_DEPTH`] call on a deep stack (64 MiB).
+    pub max_depth: usize,
 }
 
 impl Limits {
     /// The evaluator's limits: wasmtime's pooling allocator defaults (1000
     /// instances, memories of up to 4 GiB), no time limit, no limit on
-    /// values.
+    /// values, nesting up to [`MAX_DEPTH`].
     pub const fn evaluator() -> Self {
         Self {
             max_memory: 4 << 30,
             timeout: None,
             max_values: usize::MAX,
             max_instances: 1000,
+            max_depth: MAX_DEPTH,
         }
     }
 }
 
 impl Default for Limits {
-    /// 256 MiB of memory, 60 seconds, 2^24 values, 32 instances.
+    /// 256 MiB of memory, 60 seconds, 2^24 values, 32 instances, values
+    /// nested 200 deep (within a 2 MiB thread stack, as tests have, even
+    /// in a debug build).
     fn default() -> Self {
         Self {
             max_memory: 256 << 20,
             timeout: Some(Duration::from_secs(60)),
             max_values: 1 << 24,
             max_instances: 32,
+            max_depth: 200,
         }
     }
 }
@@ -112,6 +121,7 @@ impl Drop for EpochTicker {
 pub struct Host {
     engine: Engine,
     limits: Limits,
+    file_access: Arc<FileAccess>,
     cache: Mutex<HashMap<PathBuf, Arc<Plugin>>>,
     ticker: Option<Arc<EpochTicker>>,
 }
@@ -144,9 +154,17 @@ impl Host {
         Ok(Self {
             engine,
             limits,
+            file_access: Arc::new(FileAccess::Impure),
             cache: Mutex::new(HashMap::new()),
             ticker,
         })
+    }
+
+    /// The same host, loading and reading files as `access` allows (any
+    /// file by default, as impure evaluation does).
+    pub fn with_file_access(mut self, access: FileAccess) -> Self {
+        self.file_access = Arc::new(access);
+        self
     }
 
     /// The binary module in the file at `path`, compiled and linked on
@@ -155,7 +173,16 @@ impl Host {
     /// [`Host::compile_wat`], as `wat`). Messages name it by its file
     /// name, as Nix does.
     pub fn plugin(&self, path: &Path) -> Result<Arc<Plugin>, HostError> {
-        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.file_access
+            .check(path)
+            .map_err(|message| HostError::Read {
+                path: path.display().to_string(),
+                message,
+            })?;
+        // Keyed by the path as written, symlinks not followed, as the
+        // evaluator keys its cache by source path: a module reached through
+        // a symlink is named after the link.
+        let key = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(plugin) = self
             .cache
             .lock()
@@ -235,6 +262,7 @@ impl Host {
             wasi,
             pre,
             limits: self.limits,
+            file_access: Arc::clone(&self.file_access),
             _ticker: self.ticker.clone(),
         })
     }
@@ -269,6 +297,7 @@ pub struct Plugin {
     wasi: bool,
     pre: InstancePre<CallState>,
     limits: Limits,
+    file_access: Arc<FileAccess>,
     /// Keeps the epoch advancing for as long as the plugin can be called.
     _ticker: Option<Arc<EpochTicker>>,
 }
@@ -338,6 +367,8 @@ impl Plugin {
             argument.clone(),
             limits,
             self.limits.max_values,
+            self.limits.max_depth.min(MAX_DEPTH),
+            Arc::clone(&self.file_access),
             log.clone(),
         );
         let mut store = Store::new(&self.engine, state);

@@ -8,18 +8,18 @@ use std::thread::{self, ThreadId};
 
 use crate::HostError;
 
-/// How deeply lists, attribute sets and applications may nest.
+/// The deepest lists, attribute sets and chains of applications may nest
+/// in this host: [`NixValue::to_json`] and [`crate::to_nix_expr`] refuse
+/// deeper values, and no call may build deeper ones
+/// ([`crate::Limits::max_depth`], lower by default).
 ///
 /// Forcing a chain of applications, converting a value and dropping it
-/// recurse once per level, so a guest that nests without bound could
-/// overflow the host's stack, which aborts the process. The host traps
-/// when a plugin builds values nested deeper than this, and
-/// [`NixValue::to_json`] and [`crate::to_nix_expr`] refuse deeper values.
-/// 200 levels stay well within a 2 MiB thread stack even in debug builds.
-/// The real evaluator has no such limit; no realistic data nests this
-/// deep, and a plugin building a long chain of `make_app` thunks should
-/// use `call_function` as it goes instead.
-pub const MAX_DEPTH: usize = 200;
+/// recurse once per level, so a guest nesting without bound would
+/// overflow the host's stack, which aborts the process. The evaluator
+/// has no such limit of its own but its `max-call-depth` (10 000) for
+/// forcing. At this depth a call needs a deep stack: `nix-wasm-run`
+/// calls on a 64 MiB one, as Nix evaluates on a 64 MiB stack.
+pub const MAX_DEPTH: usize = 10_000;
 
 /// The largest right side of `//` that Determinate Nix layers on top of
 /// the left side instead of copying both into a new set (its setting
@@ -631,7 +631,7 @@ pub fn function(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
@@ -825,10 +825,23 @@ mod tests {
 
     #[test]
     fn nesting_beyond_the_limit_is_refused_not_a_stack_overflow() {
-        assert!(nested(MAX_DEPTH).to_json().is_ok());
-        assert_eq!(
-            nested(MAX_DEPTH + 1).to_json().unwrap_err(),
-            HostError::TooDeep
-        );
+        on_a_deep_stack(|| {
+            assert!(nested(MAX_DEPTH).to_json().is_ok());
+            assert_eq!(
+                nested(MAX_DEPTH + 1).to_json().unwrap_err(),
+                HostError::TooDeep
+            );
+        });
+    }
+
+    /// Runs `f` on a thread with a stack deep enough for [`MAX_DEPTH`]
+    /// levels in a debug build.
+    pub(crate) fn on_a_deep_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{attrs, call, failure, json, probe, probe_with, temp_dir};
-use nix_wasm_host::{CallError, Limits, MAX_DEPTH, NixValue, Warning, function};
+use nix_wasm_host::{CallError, FileAccess, Host, Limits, MAX_DEPTH, NixValue, Warning, function};
 use serde_json::json;
 
 /// A host function that doubles an integer and counts its calls.
@@ -365,6 +365,17 @@ fn call_function_calls_host_functions_strictly() {
         9,
         "no arguments give the function itself"
     );
+    let one_argument = function("one", |_| Ok(NixValue::Int(5)));
+    assert_eq!(
+        failure(
+            &p,
+            "call_f2",
+            attrs(vec![("f", one_argument), ("x", NixValue::Int(4))])
+        )
+        .to_string(),
+        "attempt to call something which is not a function but an integer: 5",
+        "a second argument to what the first returned"
+    );
     assert_eq!(
         failure(&p, "call_f0", attrs(vec![("f", NixValue::Int(1))])).to_string(),
         "expected a function but found an integer: 1"
@@ -454,7 +465,7 @@ fn make_app_is_lazy_and_shared() {
     );
     assert_eq!(
         failure(&p, "app_f", not_a_function).to_string(),
-        "expected a function but found an integer: 1",
+        "attempt to call something which is not a function but an integer: 1",
         "until forced"
     );
     assert_eq!(
@@ -502,6 +513,44 @@ fn paths() {
         failure(&p, "path_nul", NixValue::Path("/b".into())).to_string(),
         "path segment 'a␀b' must not contain null (\\0) bytes"
     );
+}
+
+#[test]
+fn pure_evaluation_reads_only_allowed_paths() {
+    let dir = temp_dir("pure");
+    let allowed = dir.join("flake");
+    std::fs::create_dir_all(&allowed).unwrap();
+    std::fs::write(allowed.join("data"), "inside").unwrap();
+    std::fs::write(dir.join("outside"), "outside").unwrap();
+    let p = Host::new()
+        .unwrap()
+        .with_file_access(FileAccess::Pure(vec![allowed.clone()]))
+        .compile_wat("probe.wat", include_bytes!("wat/probe.wat"))
+        .unwrap();
+    let path = |file: &std::path::Path| NixValue::Path(file.display().to_string().into());
+    assert_eq!(call(&p, "read", path(&allowed.join("data"))), "inside");
+    assert_eq!(
+        failure(&p, "read", path(&dir.join("outside"))).to_string(),
+        format!(
+            "access to absolute path '{}' is forbidden in pure evaluation mode (use '--impure' to override)",
+            dir.join("outside").display()
+        )
+    );
+    let sneaky = allowed.join("../outside").display().to_string();
+    for value in [
+        NixValue::Path(sneaky.clone().into()),
+        NixValue::string(sneaky),
+    ] {
+        assert_eq!(
+            failure(&p, "read", value).to_string(),
+            format!(
+                "access to absolute path '{}' is forbidden in pure evaluation mode (use '--impure' to override)",
+                dir.join("outside").display()
+            ),
+            "judged after canonicalisation"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -722,7 +771,8 @@ fn values_and_nesting_are_limited() {
     assert_eq!(
         err,
         CallError::Limit(format!(
-            "values nested more than {MAX_DEPTH} levels deep (a limit of this host)"
+            "values nested more than {} levels deep (a limit of this host)",
+            Limits::default().max_depth
         ))
     );
     let wrap = function("wrap", |arg| Ok(NixValue::list(vec![arg.clone()])));
@@ -741,23 +791,48 @@ fn results_can_be_inspected_lazily() {
     assert_eq!(json(&outcome.value), json!([{"x": 9}, [9]]));
 }
 
-#[test]
-fn the_deepest_allowed_chain_of_applications_is_forced_without_overflow() {
+fn increment_chain(n: usize) -> NixValue {
     let increment = function("increment", |x| match x.force()? {
         NixValue::Int(n) => Ok(NixValue::Int(n + 1)),
         other => Err(format!("increment: {}", other.describe())),
     });
-    let chain = |n: usize| {
-        attrs(vec![
-            ("f", increment.clone()),
-            ("x", NixValue::Int(0)),
-            ("n", NixValue::Int(n as i64)),
-        ])
-    };
+    attrs(vec![
+        ("f", increment),
+        ("x", NixValue::Int(0)),
+        ("n", NixValue::Int(n as i64)),
+    ])
+}
+
+#[test]
+fn the_deepest_allowed_chain_of_applications_is_forced_without_overflow() {
+    let depth = Limits::default().max_depth;
     let p = probe();
-    assert_eq!(call(&p, "app_chain", chain(MAX_DEPTH)), MAX_DEPTH as i64);
-    let err = failure(&p, "app_chain", chain(MAX_DEPTH + 1));
+    assert_eq!(call(&p, "app_chain", increment_chain(depth)), depth as i64);
+    let err = failure(&p, "app_chain", increment_chain(depth + 1));
     assert!(matches!(err, CallError::Limit(_)), "{err:?}");
+}
+
+#[test]
+fn the_evaluators_limits_allow_nesting_to_max_depth_on_a_deep_stack() {
+    std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(|| {
+            let p = probe_with(Limits::evaluator());
+            assert_eq!(
+                call(&p, "app_chain", increment_chain(MAX_DEPTH)),
+                MAX_DEPTH as i64
+            );
+            let err = failure(&p, "app_chain", increment_chain(MAX_DEPTH + 1));
+            assert!(matches!(err, CallError::Limit(_)), "{err:?}");
+            let err = failure(&p, "nest_forever", NixValue::Null);
+            assert_eq!(
+                err.to_string(),
+                format!("values nested more than {MAX_DEPTH} levels deep (a limit of this host)")
+            );
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 #[test]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{attrs, probe_wasm, probe_wat};
-use nix_wasm_host::{CallError, Host, HostError, INLINE_WAT, NixValue};
+use nix_wasm_host::{CallError, FileAccess, Host, HostError, INLINE_WAT, NixValue};
 
 fn path_value(path: &std::path::Path) -> NixValue {
     NixValue::Path(path.display().to_string().into())
@@ -222,5 +222,32 @@ fn function_is_required_for_plain_modules_and_refused_for_wasi_programs() {
         ),
         Err("'function' attribute is not allowed for WASI modules".into()),
         "only its presence counts"
+    );
+}
+
+#[test]
+fn in_pure_evaluation_the_module_must_be_under_an_allowed_path() {
+    let file = probe_wasm();
+    let config = attrs(vec![
+        ("path", path_value(&file)),
+        ("function", NixValue::string("int_plus_one")),
+    ]);
+    let pure = |allowed: &std::path::Path| {
+        Host::new()
+            .unwrap()
+            .with_file_access(FileAccess::Pure(vec![allowed.to_path_buf()]))
+            .builtins_wasm(&config, &NixValue::Int(1), None)
+            .result
+            .map(|value| value.to_json().unwrap())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(pure(file.parent().unwrap()), Ok(2.into()));
+    let refused = pure(std::path::Path::new("/nix/store")).unwrap_err();
+    assert!(
+        refused.ends_with(&format!(
+            "access to absolute path '{}' is forbidden in pure evaluation mode (use '--impure' to override)",
+            file.display()
+        )),
+        "{refused}"
     );
 }

@@ -264,6 +264,14 @@ fn plugins_from_files_are_cached_by_path() {
     let b = host.plugin(&path).unwrap();
     assert!(Arc::ptr_eq(&a, &b));
     assert_eq!(a.name(), "probe.wasm");
+    let link = common::temp_dir("link").join("alias.wasm");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    let through_link = host.plugin(&link).unwrap();
+    assert!(
+        !Arc::ptr_eq(&a, &through_link),
+        "keyed by path, not by file"
+    );
+    assert_eq!(through_link.name(), "alias.wasm", "named after the link");
     assert_eq!(call(&a, "identity", NixValue::Int(1)), 1);
     let missing = host.plugin(Path::new("/nonexistent/x.wasm")).err().unwrap();
     assert!(matches!(missing, HostError::Read { .. }), "{missing}");
@@ -332,6 +340,7 @@ fn the_evaluators_limits_run_what_the_strict_default_refuses() {
             timeout: None,
             max_values: usize::MAX,
             max_instances: 1000,
+            max_depth: nix_wasm_host::MAX_DEPTH,
         },
         "wasmtime's pooling defaults, as Determinate Nix configures its engine"
     );

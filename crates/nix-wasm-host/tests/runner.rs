@@ -255,3 +255,61 @@ fn text_modules_go_through_wat_and_binary_ones_through_the_path() {
     let out = run_on(&probe_wasm(), &["--wat", "warn_twice"], None);
     assert_eq!(out.status.code(), Some(1), "a binary module is not text");
 }
+
+#[test]
+fn pure_mode_allows_only_the_given_directories() {
+    let module = probe_wasm();
+    let dir = module.parent().unwrap().to_str().unwrap();
+    let out = run(&["int_plus_one", "--arg-expr", "1", "--pure", dir], None);
+    assert_eq!(text(&out.stdout), "2\n", "{}", text(&out.stderr));
+    let out = run(
+        &["int_plus_one", "--arg-expr", "1", "--pure", "/nix/store"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is forbidden in pure evaluation mode"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn values_nested_to_the_deepest_level_print_on_the_runners_stack() {
+    let dir = temp_dir("runner-deep");
+    let module = dir.join("deep.wat");
+    std::fs::write(
+        &module,
+        format!(
+            r#"(module {}
+  (memory (export "memory") 1)
+  (func (export "nix_wasm_init_v1"))
+  ;; [[[ … null … ]]], n levels deep.
+  (func (export "nest") (param $v i32) (result i32)
+    (local $n i64) (local $x i32)
+    (local.set $n (call $get_int (local.get $v)))
+    (local.set $x (call $make_null))
+    (block $done
+      (loop $again
+        (br_if $done (i64.eqz (local.get $n)))
+        (i32.store (i32.const 0) (local.get $x))
+        (local.set $x (call $make_list (i32.const 0) (i32.const 1)))
+        (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+        (br $again)))
+    (local.get $x)))"#,
+            common::IMPORTS
+        ),
+    )
+    .unwrap();
+    let depth = nix_wasm_host::MAX_DEPTH.to_string();
+    let out = run_on(
+        &module,
+        &["--wat", "nest", "--arg-expr", &depth, "--output", "nix"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert_eq!(printed.matches('[').count(), nix_wasm_host::MAX_DEPTH);
+    assert!(printed.starts_with("[ [ [ [ "));
+    std::fs::remove_dir_all(dir).unwrap();
+}

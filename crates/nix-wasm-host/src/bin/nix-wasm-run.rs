@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use nix_wasm_host::{Host, Limits, NixValue, Warning, nix_expr};
+use nix_wasm_host::{FileAccess, Host, Limits, NixValue, Warning, nix_expr};
 
 /// Calls FUNCTION of the builtins.wasm plugin MODULE and prints the result.
 ///
@@ -45,6 +45,12 @@ struct Cli {
     /// The argument as JSON text, e.g. `--arg-expr '{"n": 10}'`.
     #[arg(long, value_name = "JSON")]
     arg_expr: Option<String>,
+    /// Evaluate as pure evaluation mode does, allowing only files under DIR
+    /// (repeatable; a flake's source, store paths): MODULE and the files
+    /// the plugin reads must be there. Without it any file may be read,
+    /// as with `--impure`.
+    #[arg(long, value_name = "DIR")]
+    pure: Vec<PathBuf>,
     /// MODULE is WebAssembly text, passed as the `wat` attribute.
     #[arg(long)]
     wat: bool,
@@ -130,7 +136,16 @@ fn run(cli: &Cli) -> Result<String, String> {
         LimitSet::Evaluator => Limits::evaluator(),
         LimitSet::Strict => Limits::default(),
     };
-    let host = Host::with_limits(limits).map_err(|e| e.to_string())?;
+    let mut host = Host::with_limits(limits).map_err(|e| e.to_string())?;
+    if !cli.pure.is_empty() {
+        let allowed = cli
+            .pure
+            .iter()
+            .map(std::path::absolute)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("cannot resolve a --pure directory: {e}"))?;
+        host = host.with_file_access(FileAccess::Pure(allowed));
+    }
     let report = host.builtins_wasm(
         &config(cli)?,
         &argument,
@@ -149,9 +164,21 @@ fn run(cli: &Cli) -> Result<String, String> {
     })
 }
 
+/// The stack a call runs on: Nix's, deep enough for values nested
+/// [`nix_wasm_host::MAX_DEPTH`] levels.
+const STACK_SIZE: usize = 64 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    let outcome = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || run(&cli))
+            .map_err(|e| format!("cannot start the evaluation thread: {e}"))?
+            .join()
+            .map_err(|_| "the evaluation thread panicked".to_string())?
+    });
+    match outcome {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
