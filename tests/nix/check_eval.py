@@ -53,7 +53,8 @@ check(secrets["relay"] == {
     "password": "SG.secret-value", "passwordFile": None,
 }, f"secrets: {secrets}")
 
-check(result["flatten"] == {"equal": True, "lazy": [{"deep": 1}]}, f"flatten: {result['flatten']}")
+check(result["flatten"] == {"equal": True, "lazy": [{"deep": 1}], "reachesTheCall": "smarthost"},
+      f"flatten: {result['flatten']}")
 
 rendered = result["rendered"]
 # Dovecot's settings in each version's names (the daemon tests run both).

@@ -41,6 +41,29 @@ let
     name = "ExampleCorp";
     domain = "example.com";
   };
+
+  # True when no set in `value` carries source positions: none was written
+  # as a literal or made by `//` from one (which Determinate Nix may make
+  # a layered set); builtins.mapAttrs builds sets without positions.
+  rebuilt =
+    value:
+    if builtins.isAttrs value then
+      builtins.all (name: builtins.unsafeGetAttrPos name value == null && rebuilt value.${name}) (
+        builtins.attrNames value
+      )
+    else if builtins.isList value then
+      builtins.all rebuilt value
+    else
+      true;
+  # nix/lib with a caller that refuses what `flatten` did not rebuild.
+  watched = import (rootPath + "/nix/lib") {
+    wasmCall =
+      function: argument:
+      if rebuilt argument then
+        wasmCall function argument
+      else
+        throw "tests/nix: ${function} was handed a set written in Nix or made by //, not rebuilt by flatten";
+  };
   render = mailplan.render;
 in
 {
@@ -106,6 +129,18 @@ in
       unread = throw "forced";
       kept = [ { deep = 1; } ];
     }).kept;
+    # The guard sits in front of the call: builders' `//` and literals
+    # reach the plugin rebuilt.
+    reachesTheCall =
+      (watched.plan (
+        watched.withPublicIP "203.0.113.5" (
+          watched.addMailRelay {
+            host = "smtp.gmail.com";
+            saslUser = "noreply@example.com";
+            saslPasswordFile = "/run/secrets/relay-pass";
+          } base
+        )
+      )).mode;
   };
 
   # Renderers.

@@ -671,7 +671,10 @@ fn read_file(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     let path = coerce_to_path(&value).map_err(abi)?;
     let file = file_name(&path);
     c.data().file_access.check(&file).map_err(abi)?;
-    let bytes = std::fs::read(file).map_err(|e| abi(format!("cannot read file '{path}': {e}")))?;
+    let bytes = std::fs::read(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => abi(format!("path '{path}' does not exist")),
+        _ => abi(format!("cannot read file '{path}': {e}")),
+    })?;
     if u32::try_from(bytes.len()).is_err() {
         return Err(abi(format!(
             "file '{path}' is too large to process in Wasm (size: {})",

@@ -21,6 +21,12 @@
 //!   environment or preopened directories, standard output and error as
 //!   warnings line by line, the result through `env.return_to_nix`
 //!   ([`Plugin::invoke`]);
+//! - the first argument of `builtins.wasm` read as the evaluator reads it
+//!   ([`Host::builtins_wasm`]): a binary module through `path` (anything
+//!   that coerces to an absolute path; in pure evaluation mode only an
+//!   allowed one, see [`FileAccess`]) or a text module through `wat`
+//!   (named [`INLINE_WAT`]), and `function`, required for a plain module
+//!   and refused for a WASI program;
 //! - a fresh instance for every call, from a pre-linked module compiled
 //!   once (the evaluator caches compiled modules per file in the same way);
 //!   as there, host functions called from a Wasm start function trap;
@@ -48,37 +54,35 @@
 //!
 //! # Differences from the real evaluator
 //!
-//! Each difference makes this host stricter, so a plugin that works here
-//! should work there; none is meant to hide a failure the evaluator would
-//! show.
+//! The [`conformance`] table compares every host function and every step
+//! of a call with Determinate Nix 3.22.2's `wasm.cc`, line by line, and
+//! names the test of each. In short: with [`Limits::evaluator`] (the
+//! runner's default) a plugin that works in the evaluator works here, and
+//! the differences left make this host stricter where the evaluator's
+//! behaviour is undefined or fatal:
 //!
-//! - Every range of guest memory the host reads or writes is
-//!   bounds-checked. The evaluator checks the arrays it reads or writes
-//!   (`make_list`, `copy_list`, `make_attrset`, `copy_attrset`, the
-//!   arguments of `call_function` and `make_app`) the same way, and leaves
-//!   other pointers unchecked (undefined behaviour there, an error here).
-//!   Like the evaluator, a copy function touches no memory when the value
-//!   does not fit, so nothing is checked then.
-//! - Attribute sets are reported in a scrambled order (FNV-1a hash of the
-//!   name), neither lexicographic nor insertion order. The evaluator uses
-//!   symbol-table order, which no plugin can predict.
-//! - Strings, paths and attribute names from the guest must be UTF-8, and
-//!   `make_attrset` refuses a repeated name; the evaluator takes any bytes
-//!   and does not check for duplicates.
-//! - By default every call has limits ([`Limits`]: memory, time, number
-//!   of values, instances); [`Limits::evaluator`] has the evaluator's
-//!   (wasmtime's pooling defaults only), so an endless loop hangs there as
-//!   in Nix. Values may nest at most [`MAX_DEPTH`] levels either way.
-//! - Errors are plain messages (Nix adds the offending value and a trace),
-//!   `read_file` reads the file system directly (Nix may realise string
-//!   context first), and host functions ([`NixFunction`]) receive all
-//!   arguments of a call at once instead of one at a time.
+//! - every range of guest memory the host reads or writes is
+//!   bounds-checked (the evaluator checks only arrays), and, as there, a
+//!   copy that does not fit touches and checks nothing;
+//! - `copy_attrname` on a layered set (`a // b` with a small `b`) is an
+//!   error here and aborts the evaluator: hand plugins flat sets;
+//! - values nest at most [`MAX_DEPTH`] levels;
+//! - attribute sets are listed in a scrambled order (a hash of the
+//!   name), as unpredictable as the evaluator's symbol-table order;
+//! - errors are the messages alone, without Nix's trace or wasmtime's
+//!   backtrace.
+//!
+//! [`Limits::default`] is stricter still (time, memory, values, nesting),
+//! so that tests fail instead of hanging; [`FileAccess::Pure`] reproduces
+//! pure evaluation mode's refusal to read files outside allowed paths.
 
 #![warn(missing_docs)]
 
 mod abi;
 mod access;
 mod builtin;
+#[doc = include_str!("../CONFORMANCE.md")]
+pub mod conformance {}
 mod log;
 pub mod nix_expr;
 mod plugin;
