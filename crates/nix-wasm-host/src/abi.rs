@@ -669,8 +669,11 @@ pub(crate) fn file_name(path: &NixString) -> std::path::PathBuf {
 fn read_file(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     let value = c.data_mut().forced(id)?;
     let path = coerce_to_path(&value).map_err(abi)?;
-    let file = file_name(&path);
-    c.data().file_access.check(&file).map_err(abi)?;
+    let file = c
+        .data()
+        .file_access
+        .realise(&file_name(&path))
+        .map_err(abi)?;
     let bytes = std::fs::read(file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => abi(format!("path '{path}' does not exist")),
         _ => abi(format!("cannot read file '{path}': {e}")),

@@ -5,24 +5,39 @@ use std::path::{Path, PathBuf};
 
 /// Which absolute paths `builtins.wasm`'s `path` and `read_file` may read.
 ///
-/// In pure evaluation mode (the default for flakes) the evaluator's root
-/// file system holds only allowed paths: the flake's own source, inputs,
-/// store paths it realised. A plugin reading `/etc/hosts` works with
-/// `--impure` and fails under `nix flake check`; [`FileAccess::Pure`]
-/// reproduces that.
+/// In pure evaluation mode (the default for flakes) the evaluator reaches
+/// only the flake's own source (through its own accessor) and the store
+/// paths it is allowed (inputs, what it realised); anything else is
+/// "forbidden in pure evaluation mode". A plugin reading `/etc/hosts`
+/// works with `--impure` and fails under `nix flake check`;
+/// [`FileAccess::Pure`] reproduces that, with the allowed paths standing
+/// for the flake's source and those store paths.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum FileAccess {
     /// Any file, as in `--impure` evaluation or Nix without flakes.
     #[default]
     Impure,
-    /// Only files under these directories (or these files themselves), as
-    /// in pure evaluation mode with them allowed.
+    /// Only files under these paths (directories or files): the flake's
+    /// source and the store paths pure evaluation may read.
     Pure(Vec<PathBuf>),
 }
 
 impl FileAccess {
+    /// The file `path` (absolute, `.` and `..` resolved) names, as the
+    /// evaluator's `realisePath` finds it: symlinks resolved in full, and
+    /// both the path as written and the file it leads to readable under
+    /// this rule (a link in an allowed directory does not lead out of it,
+    /// and a link outside does not lead in). A path that does not exist
+    /// is returned as it is, for the read to fail.
+    pub(crate) fn realise(&self, path: &Path) -> Result<PathBuf, String> {
+        self.check(path)?;
+        let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.check(&resolved)?;
+        Ok(resolved)
+    }
+
     /// `Ok` when `path` may be read, or the evaluator's refusal.
-    pub(crate) fn check(&self, path: &Path) -> Result<(), String> {
+    fn check(&self, path: &Path) -> Result<(), String> {
         match self {
             FileAccess::Impure => Ok(()),
             FileAccess::Pure(allowed) if allowed.iter().any(|root| path.starts_with(root)) => {

@@ -112,7 +112,18 @@ impl Host {
                     "missing required 'function' attribute in first argument to `builtins.wasm` for non-WASI modules",
                 ));
             }
-            (false, Some(function)) => Some(string_attribute(&function)?.to_string()),
+            (false, Some(function)) => {
+                match String::from_utf8(string_attribute(&function)?.into_bytes()) {
+                    Ok(name) => Some(name),
+                    // Export names are UTF-8: no export has this name.
+                    Err(e) => {
+                        return Err(CallError::MissingExport {
+                            module: plugin.name().to_string(),
+                            export: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                        });
+                    }
+                }
+            }
         };
         Ok((plugin, function))
     }

@@ -170,40 +170,36 @@ impl Host {
     /// The binary module in the file at `path`, compiled and linked on
     /// first use and cached for the host's lifetime, as `builtins.wasm {
     /// path = …; }` loads it (a text module goes through
-    /// [`Host::compile_wat`], as `wat`). Messages name it by its file
-    /// name, as Nix does.
+    /// [`Host::compile_wat`], as `wat`). As there, symlinks are resolved
+    /// first: the file they lead to is cached, and messages name it by
+    /// its file name.
     pub fn plugin(&self, path: &Path) -> Result<Arc<Plugin>, HostError> {
-        self.file_access
-            .check(path)
-            .map_err(|message| HostError::Read {
-                path: path.display().to_string(),
-                message,
-            })?;
-        // Keyed by the path as written, symlinks not followed, as the
-        // evaluator keys its cache by source path: a module reached through
-        // a symlink is named after the link.
-        let key = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let unreadable = |message: String| HostError::Read {
+            path: path.display().to_string(),
+            message,
+        };
+        let absolute = std::path::absolute(path).map_err(|e| unreadable(e.to_string()))?;
+        // As the evaluator's realisePath: symlinks resolved, the file they
+        // lead to checked, cached and named.
+        let file = self.file_access.realise(&absolute).map_err(unreadable)?;
         if let Some(plugin) = self
             .cache
             .lock()
             .map_err(|_| HostError::Poisoned)?
-            .get(&key)
+            .get(&file)
         {
             return Ok(Arc::clone(plugin));
         }
-        let bytes = std::fs::read(path).map_err(|e| HostError::Read {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        let name = path
+        let bytes = std::fs::read(&file).map_err(|e| unreadable(e.to_string()))?;
+        let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
+            .unwrap_or_else(|| file.display().to_string());
         let plugin = Arc::new(self.compile(&name, &bytes)?);
         self.cache
             .lock()
             .map_err(|_| HostError::Poisoned)?
-            .insert(key, Arc::clone(&plugin));
+            .insert(file, Arc::clone(&plugin));
         Ok(plugin)
     }
 
@@ -502,7 +498,10 @@ impl Plugin {
             .build_p1();
         store.data_mut().wasi = Some(context);
         let start = self.func(store, &instance, "_start")?;
-        let outcome = start.call(&mut *store, &[], &mut []);
+        // Results, if `_start` has any, are ignored, as the evaluator's
+        // call (sized by the function's type) ignores them.
+        let mut results = vec![Val::I32(0); start.ty(&*store).results().len()];
+        let outcome = start.call(&mut *store, &[], &mut results);
         match store.data().returned {
             Some(id) => store.data_mut().forced(id).map_err(call_error),
             None => {

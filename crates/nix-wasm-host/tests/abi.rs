@@ -550,6 +550,27 @@ fn pure_evaluation_reads_only_allowed_paths() {
             "judged after canonicalisation"
         );
     }
+    // Symlinks are resolved and both ends judged: a link inside may not
+    // lead out, a link outside may not lead in, a link inside to inside
+    // is fine.
+    std::os::unix::fs::symlink(dir.join("outside"), allowed.join("out")).unwrap();
+    std::os::unix::fs::symlink(allowed.join("data"), dir.join("in")).unwrap();
+    std::os::unix::fs::symlink(allowed.join("data"), allowed.join("alias")).unwrap();
+    let forbidden = |file: &std::path::Path| {
+        format!(
+            "access to absolute path '{}' is forbidden in pure evaluation mode (use '--impure' to override)",
+            file.display()
+        )
+    };
+    assert_eq!(
+        failure(&p, "read", path(&allowed.join("out"))).to_string(),
+        forbidden(&dir.join("outside"))
+    );
+    assert_eq!(
+        failure(&p, "read", path(&dir.join("in"))).to_string(),
+        forbidden(&dir.join("in"))
+    );
+    assert_eq!(call(&p, "read", path(&allowed.join("alias"))), "inside");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -205,10 +205,21 @@ fn function_is_required_for_plain_modules_and_refused_for_wasi_programs() {
     );
     assert_eq!(
         outcome(
-            attrs(vec![probe, ("function", NixValue::Int(1))]),
+            attrs(vec![probe.clone(), ("function", NixValue::Int(1))]),
             NixValue::Null
         ),
         Err("expected a string but found an integer: 1".into())
+    );
+    assert_eq!(
+        outcome(
+            attrs(vec![
+                probe.clone(),
+                ("function", NixValue::string(b"\xff".as_slice()))
+            ]),
+            NixValue::Null
+        ),
+        Err("Wasm module '<inline wat>' does not export '\u{fffd}'".into()),
+        "export names are UTF-8, so no export has this name"
     );
     let wasi = ("wat", NixValue::string(WASI_PROGRAM));
     assert_eq!(

@@ -268,10 +268,10 @@ fn plugins_from_files_are_cached_by_path() {
     std::os::unix::fs::symlink(&path, &link).unwrap();
     let through_link = host.plugin(&link).unwrap();
     assert!(
-        !Arc::ptr_eq(&a, &through_link),
-        "keyed by path, not by file"
+        Arc::ptr_eq(&a, &through_link),
+        "symlinks resolved first, as realisePath does"
     );
-    assert_eq!(through_link.name(), "alias.wasm", "named after the link");
+    assert_eq!(through_link.name(), "probe.wasm", "named after the file");
     assert_eq!(call(&a, "identity", NixValue::Int(1)), 1);
     let missing = host.plugin(Path::new("/nonexistent/x.wasm")).err().unwrap();
     assert!(matches!(missing, HostError::Read { .. }), "{missing}");

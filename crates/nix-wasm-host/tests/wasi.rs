@@ -237,3 +237,35 @@ fn the_runner_runs_wasi_programs_without_a_function() {
         "error: 'function' attribute is not allowed for WASI modules\n"
     );
 }
+
+#[test]
+fn a_start_function_with_results_runs_and_its_results_are_ignored() {
+    let source = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+  (import "env" "make_int" (func $make_int (param i64) (result i32)))
+  (import "env" "return_to_nix" (func $return (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (result i32)
+    (if (i32.eqz (i32.load (i32.const 0)))
+      (then (call $return (call $make_int (i64.const 5)))))
+    (i32.const 1)))"#;
+    let plugin = Host::new()
+        .unwrap()
+        .compile_wat("results.wat", source.as_bytes())
+        .unwrap();
+    let report = run(&plugin, NixValue::Null);
+    assert!(
+        matches!(report.result, Ok(NixValue::Int(5))),
+        "{:?}",
+        report.result
+    );
+    let source = source.replace("(i32.eqz (i32.load (i32.const 0)))", "(i32.const 0)");
+    let plugin = Host::new()
+        .unwrap()
+        .compile_wat("results.wat", source.as_bytes())
+        .unwrap();
+    assert_eq!(
+        run(&plugin, NixValue::Null).result.unwrap_err().to_string(),
+        "Wasm function '_start' from 'results.wat' finished without returning a value"
+    );
+}
