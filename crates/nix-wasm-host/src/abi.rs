@@ -3,16 +3,15 @@
 //! length-then-copy buffers, constructors that never force, inspectors
 //! that force to weak head normal form, and a trap for every misuse.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
 use wasmtime::{Caller, Linker, Memory, StoreLimits};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
-use crate::access::FileAccess;
+use crate::backend::{Backend, BackendError, BackendResult};
 use crate::log::SharedLog;
-use crate::value::{Attrs, NixString, NixValue, Thunk};
+use crate::value::NixString;
 
 /// Why a host function made the call trap.
 #[derive(Debug)]
@@ -40,7 +39,7 @@ impl fmt::Display for Refusal {
 impl std::error::Error for Refusal {}
 
 type Result<T> = wasmtime::Result<T>;
-type Ctx<'a> = Caller<'a, CallState>;
+type Ctx<'a, B> = Caller<'a, CallState<B>>;
 
 fn abi(message: impl Into<String>) -> wasmtime::Error {
     wasmtime::Error::new(Refusal::Abi(message.into()))
@@ -54,30 +53,22 @@ fn out_of_bounds() -> wasmtime::Error {
     abi("Wasm memory access out of bounds")
 }
 
-/// A type error as Nix words it: "expected an integer but found a
-/// string: \"x\"".
-pub(crate) fn expected(what: &str, found: &NixValue) -> String {
-    format!(
-        "expected {what} but found {}: {}",
-        found.describe(),
-        crate::show::show(found)
-    )
+/// How a backend failure makes the call trap.
+fn refused(error: BackendError) -> wasmtime::Error {
+    match error {
+        BackendError::Evaluation(message) => abi(message),
+        BackendError::Limit(message) => limit(message),
+    }
 }
 
-/// The state of one call: the value table, what the guest reported, and
-/// the limits that apply.
-pub(crate) struct CallState {
+/// The state of one call: the value table, the backend the values live
+/// in, what the guest reported, and the limits that apply.
+pub(crate) struct CallState<B: Backend> {
     /// Index 0 is the reserved id; every other slot holds a value.
-    values: Vec<Option<NixValue>>,
-    /// Nesting of the lists, sets and thunks built during this call, by
-    /// address (they stay alive in `values` until the call ends, so an
-    /// address cannot be reused). Values the host made count as 0.
-    depths: HashMap<usize, usize>,
+    values: Vec<Option<B::Value>>,
     max_values: usize,
-    /// How deep values may nest.
-    max_depth: usize,
-    /// Which files `read_file` may read.
-    file_access: std::sync::Arc<FileAccess>,
+    /// Where the values live.
+    pub(crate) backend: B,
     memory: Option<Memory>,
     /// The call's warnings.
     pub(crate) log: SharedLog,
@@ -88,22 +79,19 @@ pub(crate) struct CallState {
     pub(crate) returned: Option<u32>,
 }
 
-impl CallState {
+impl<B: Backend> CallState<B> {
     /// A table with the reserved id 0 and the argument as id 1.
     pub(crate) fn new(
-        argument: NixValue,
+        backend: B,
+        argument: B::Value,
         limits: StoreLimits,
         max_values: usize,
-        max_depth: usize,
-        file_access: std::sync::Arc<FileAccess>,
         log: SharedLog,
     ) -> Self {
         Self {
             values: vec![None, Some(argument)],
-            depths: HashMap::new(),
             max_values,
-            max_depth,
-            file_access,
+            backend,
             memory: None,
             log,
             limits,
@@ -130,35 +118,38 @@ impl CallState {
         })
     }
 
-    fn value(&self, id: u32) -> Result<&NixValue> {
+    fn value(&self, id: u32) -> Result<B::Value> {
         self.memory()?;
         match self.values.get(id as usize) {
-            Some(Some(value)) => Ok(value),
+            Some(Some(value)) => Ok(value.clone()),
             _ => Err(abi(format!("invalid ValueId {id}"))),
         }
     }
 
-    /// The value of `id` in weak head normal form.
-    pub(crate) fn forced(&mut self, id: u32) -> Result<NixValue> {
+    /// The value of `id` in weak head normal form: the call's result.
+    pub(crate) fn forced(&mut self, id: u32) -> Result<B::Value> {
         let value = self.value(id)?;
-        let NixValue::Thunk(thunk) = value else {
-            return Ok(value.clone());
-        };
-        let thunk = thunk.clone();
-        let forced = thunk.force().map_err(abi)?;
-        self.measure_new(&forced)?;
-        self.values[id as usize] = Some(forced.clone());
-        Ok(forced)
+        self.backend.force(&value).map_err(refused)
     }
 
-    fn forced_attrs(&mut self, id: u32) -> Result<std::sync::Arc<Attrs>> {
-        match self.forced(id)? {
-            NixValue::Attrs(attrs) => Ok(attrs),
-            other => Err(abi(expected("a set", &other))),
-        }
+    /// Runs a backend operation on the value of `id`.
+    fn with<T>(
+        &mut self,
+        id: u32,
+        operation: impl FnOnce(&mut B, &B::Value) -> BackendResult<T>,
+    ) -> Result<T> {
+        let value = self.value(id)?;
+        operation(&mut self.backend, &value).map_err(refused)
     }
 
-    fn push(&mut self, value: NixValue) -> Result<u32> {
+    /// Adds a value the backend makes to the table.
+    fn make(&mut self, operation: impl FnOnce(&mut B) -> BackendResult<B::Value>) -> Result<u32> {
+        self.memory()?;
+        let value = operation(&mut self.backend).map_err(refused)?;
+        self.push(value)
+    }
+
+    fn push(&mut self, value: B::Value) -> Result<u32> {
         self.memory()?;
         if self.values.len() >= self.max_values {
             return Err(limit(format!(
@@ -170,72 +161,9 @@ impl CallState {
         self.values.push(Some(value));
         Ok(id)
     }
-
-    fn depth(&self, value: &NixValue) -> usize {
-        value
-            .address()
-            .and_then(|address| self.depths.get(&address))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Records the nesting of a value built from `children`.
-    fn nest<'a>(
-        &mut self,
-        value: &NixValue,
-        children: impl IntoIterator<Item = &'a NixValue>,
-    ) -> Result<()> {
-        let depth = 1 + children
-            .into_iter()
-            .map(|child| self.depth(child))
-            .max()
-            .unwrap_or(0);
-        self.record(value, depth)
-    }
-
-    fn record(&mut self, value: &NixValue, depth: usize) -> Result<()> {
-        if depth > self.max_depth {
-            return Err(limit(format!(
-                "values nested more than {} levels deep (a limit of this host)",
-                self.max_depth
-            )));
-        }
-        if let Some(address) = value.address() {
-            self.depths.insert(address, depth);
-        }
-        Ok(())
-    }
-
-    /// Records the nesting of a value a host function returned, which may
-    /// wrap values of this call.
-    fn measure_new(&mut self, value: &NixValue) -> Result<()> {
-        match value.address() {
-            Some(address) if !self.depths.contains_key(&address) => {
-                let depth = self.measure(value, self.max_depth + 1);
-                self.record(value, depth)
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// The nesting of `value`, looking at most `budget` levels down.
-    fn measure(&self, value: &NixValue, budget: usize) -> usize {
-        if let Some(depth) = value.address().and_then(|a| self.depths.get(&a)) {
-            return *depth;
-        }
-        if budget == 0 {
-            return self.max_depth + 1;
-        }
-        let deepest = match value {
-            NixValue::List(items) => items.iter().map(|v| self.measure(v, budget - 1)).max(),
-            NixValue::Attrs(attrs) => attrs.iter().map(|(_, v)| self.measure(v, budget - 1)).max(),
-            _ => return 0,
-        };
-        1 + deepest.unwrap_or(0)
-    }
 }
 
-fn memory(c: &Ctx<'_>) -> Result<Memory> {
+fn memory<B: Backend>(c: &Ctx<'_, B>) -> Result<Memory> {
     c.data().memory()
 }
 
@@ -253,17 +181,17 @@ fn span(memory_len: usize, ptr: u32, count: u32, size: usize) -> Result<Range<us
     Ok(start..end)
 }
 
-fn read(c: &Ctx<'_>, ptr: u32, count: u32, size: usize) -> Result<Vec<u8>> {
+fn read<B: Backend>(c: &Ctx<'_, B>, ptr: u32, count: u32, size: usize) -> Result<Vec<u8>> {
     let data = memory(c)?.data(c);
     Ok(data[span(data.len(), ptr, count, size)?].to_vec())
 }
 
 /// Checks that the guest buffer `ptr .. ptr + count * size` is in memory.
-fn check(c: &Ctx<'_>, ptr: u32, count: u32, size: usize) -> Result<()> {
+fn check<B: Backend>(c: &Ctx<'_, B>, ptr: u32, count: u32, size: usize) -> Result<()> {
     span(memory(c)?.data_size(c), ptr, count, size).map(drop)
 }
 
-fn write(c: &mut Ctx<'_>, ptr: u32, bytes: &[u8]) -> Result<()> {
+fn write<B: Backend>(c: &mut Ctx<'_, B>, ptr: u32, bytes: &[u8]) -> Result<()> {
     let memory = memory(c)?;
     let data = memory.data_mut(c);
     let len = u32::try_from(bytes.len()).map_err(|_| out_of_bounds())?;
@@ -274,28 +202,28 @@ fn write(c: &mut Ctx<'_>, ptr: u32, bytes: &[u8]) -> Result<()> {
 
 /// Guest bytes for a string, path or name: any bytes, as the evaluator
 /// takes them.
-fn read_text(c: &Ctx<'_>, ptr: u32, len: u32) -> Result<NixString> {
+fn read_text<B: Backend>(c: &Ctx<'_, B>, ptr: u32, len: u32) -> Result<NixString> {
     read(c, ptr, len, 1).map(NixString::from)
 }
 
-fn read_ids(c: &Ctx<'_>, ptr: u32, count: u32) -> Result<Vec<u32>> {
+fn read_ids<B: Backend>(c: &Ctx<'_, B>, ptr: u32, count: u32) -> Result<Vec<u32>> {
     Ok(read(c, ptr, count, 4)?
         .chunks_exact(4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect())
 }
 
-fn read_values(c: &Ctx<'_>, ptr: u32, count: u32) -> Result<Vec<NixValue>> {
+fn read_values<B: Backend>(c: &Ctx<'_, B>, ptr: u32, count: u32) -> Result<Vec<B::Value>> {
     let ids = read_ids(c, ptr, count)?;
     let state = c.data();
-    ids.iter().map(|id| state.value(*id).cloned()).collect()
+    ids.iter().map(|id| state.value(*id)).collect()
 }
 
 /// Copies `bytes` to `ptr` if they fit in `max_len` and returns their full
 /// length. As in the evaluator, memory is touched only when they fit; the
 /// bytes written must then be in memory (where the evaluator would write
 /// past it).
-fn copy_out(c: &mut Ctx<'_>, bytes: &[u8], ptr: u32, max_len: u32) -> Result<u32> {
+fn copy_out<B: Backend>(c: &mut Ctx<'_, B>, bytes: &[u8], ptr: u32, max_len: u32) -> Result<u32> {
     let len = u32::try_from(bytes.len()).map_err(|_| abi("value too large for Wasm"))?;
     if len <= max_len {
         write(c, ptr, bytes)?;
@@ -303,7 +231,7 @@ fn copy_out(c: &mut Ctx<'_>, bytes: &[u8], ptr: u32, max_len: u32) -> Result<u32
     Ok(len)
 }
 
-fn no_nul(text: &[u8]) -> std::result::Result<(), String> {
+pub(crate) fn no_nul(text: &[u8]) -> std::result::Result<(), String> {
     if text.contains(&0) {
         return Err(format!(
             "path segment '{}' must not contain null (\\0) bytes",
@@ -315,7 +243,7 @@ fn no_nul(text: &[u8]) -> std::result::Result<(), String> {
 
 /// `.` and `..` resolved and empty segments dropped, `..` stopping at the
 /// root, as Nix canonicalises paths.
-fn canonical_path(path: &[u8]) -> NixString {
+pub(crate) fn canonical_path(path: &[u8]) -> NixString {
     let mut parts: Vec<&[u8]> = Vec::new();
     for part in path.split(|b| *b == b'/') {
         match part {
@@ -337,84 +265,14 @@ fn canonical_path(path: &[u8]) -> NixString {
     NixString::from(out)
 }
 
-fn is_callable(value: &NixValue) -> bool {
-    match value {
-        NixValue::Function(_) => true,
-        NixValue::Attrs(attrs) => attrs.get("__functor").is_some(),
-        _ => false,
-    }
-}
-
-/// Applies a function, or a set with `__functor` (`s x` is
-/// `s.__functor s x`), to `args` one at a time, forcing each result, as
-/// Nix's `callFunction` does; no arguments give the function itself.
-fn apply(function: &NixValue, args: &[NixValue]) -> std::result::Result<NixValue, String> {
-    args.iter()
-        .try_fold(function.force()?, |function, arg| apply1(&function, arg))
-}
-
-fn apply1(function: &NixValue, arg: &NixValue) -> std::result::Result<NixValue, String> {
-    let function = function.force()?;
-    match &function {
-        NixValue::Function(f) => f.call(arg)?.force(),
-        NixValue::Attrs(attrs) => match attrs.get("__functor") {
-            Some(functor) => apply1(&apply1(functor, &function)?, arg),
-            None => Err(not_callable(&function)),
-        },
-        other => Err(not_callable(other)),
-    }
-}
-
-/// What `callFunction` says when applying a value that is no function.
-fn not_callable(value: &NixValue) -> String {
-    format!(
-        "attempt to call something which is not a function but {}: {}",
-        value.describe(),
-        crate::show::show(value)
-    )
-}
-
-/// The file a value names, as Nix's `realisePath` finds it: a path, an
-/// absolute path string, or a set with `__toString` or `outPath`.
-pub(crate) fn coerce_to_path(value: &NixValue) -> std::result::Result<NixString, String> {
-    match value {
-        // Nix path values are canonical; one built by hand may not be.
-        NixValue::Path(path) => Ok(canonical_path(path)),
-        NixValue::String(text) if text.starts_with(b"/") => {
-            no_nul(text)?;
-            Ok(canonical_path(text))
-        }
-        NixValue::String(text) => Err(format!(
-            "string '{text}' doesn't represent an absolute path"
-        )),
-        NixValue::Attrs(attrs) => {
-            if let Some(to_string) = attrs.get("__toString") {
-                return coerce_to_path(&apply(to_string, std::slice::from_ref(value))?);
-            }
-            match attrs.get("outPath") {
-                Some(out_path) => coerce_to_path(&out_path.force()?),
-                None => Err(format!(
-                    "cannot coerce a set to a string: {}",
-                    crate::show::show(value)
-                )),
-            }
-        }
-        other => Err(format!(
-            "cannot coerce {} to a string: {}",
-            other.describe(),
-            crate::show::show(other)
-        )),
-    }
-}
-
-fn panic(c: Ctx<'_>, ptr: u32, len: u32) -> Result<()> {
+fn panic<B: Backend>(c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<()> {
     let bytes = read(&c, ptr, len, 1)?;
     Err(wasmtime::Error::new(Refusal::Panic(
         String::from_utf8_lossy(&bytes).into_owned(),
     )))
 }
 
-fn warn(c: Ctx<'_>, ptr: u32, len: u32) -> Result<()> {
+fn warn<B: Backend>(c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<()> {
     let message = read(&c, ptr, len, 1)?;
     c.data().log.warn(&message);
     Ok(())
@@ -422,65 +280,47 @@ fn warn(c: Ctx<'_>, ptr: u32, len: u32) -> Result<()> {
 
 /// WASI modules only: records the result and ends the call with a trap,
 /// as the evaluator's `return_to_nix` does. The id is checked afterwards.
-fn return_to_nix(mut c: Ctx<'_>, id: u32) -> Result<()> {
+fn return_to_nix<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<()> {
     c.data_mut().returned = Some(id);
     Err(wasmtime::Error::new(Refusal::Returned))
 }
 
-fn get_type(mut c: Ctx<'_>, id: u32) -> Result<u32> {
-    Ok(match c.data_mut().forced(id)? {
-        NixValue::Int(_) => 1,
-        NixValue::Float(_) => 2,
-        NixValue::Bool(_) => 3,
-        NixValue::String(_) => 4,
-        NixValue::Path(_) => 5,
-        NixValue::Null => 6,
-        NixValue::Attrs(_) => 7,
-        NixValue::List(_) => 8,
-        NixValue::Function(_) => 9,
-        NixValue::Thunk(_) => return Err(abi("unsupported type")),
-    })
-}
-
-fn make_int(mut c: Ctx<'_>, n: i64) -> Result<u32> {
-    c.data_mut().push(NixValue::Int(n))
-}
-
-fn get_int(mut c: Ctx<'_>, id: u32) -> Result<i64> {
-    match c.data_mut().forced(id)? {
-        NixValue::Int(n) => Ok(n),
-        other => Err(abi(expected("an integer", &other))),
+fn get_type<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<u32> {
+    match c.data_mut().with(id, |b, v| b.type_of(v))? {
+        Some(value_type) => Ok(value_type as u32),
+        None => Err(abi("unsupported type")),
     }
 }
 
-fn make_float(mut c: Ctx<'_>, x: f64) -> Result<u32> {
-    c.data_mut().push(NixValue::Float(x))
+fn make_int<B: Backend>(mut c: Ctx<'_, B>, n: i64) -> Result<u32> {
+    c.data_mut().make(|b| b.make_int(n))
+}
+
+fn get_int<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<i64> {
+    c.data_mut().with(id, |b, v| b.get_int(v))
+}
+
+fn make_float<B: Backend>(mut c: Ctx<'_, B>, x: f64) -> Result<u32> {
+    c.data_mut().make(|b| b.make_float(x))
 }
 
 /// Integers are accepted and converted, as Nix's `forceFloat` does.
-fn get_float(mut c: Ctx<'_>, id: u32) -> Result<f64> {
-    match c.data_mut().forced(id)? {
-        NixValue::Float(x) => Ok(x),
-        NixValue::Int(n) => Ok(n as f64),
-        other => Err(abi(expected("a float", &other))),
-    }
+fn get_float<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<f64> {
+    c.data_mut().with(id, |b, v| b.get_float(v))
 }
 
-fn make_string(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
+fn make_string<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32> {
     let text = read_text(&c, ptr, len)?;
-    c.data_mut().push(NixValue::String(text))
+    c.data_mut().make(|b| b.make_string(&text))
 }
 
-fn copy_string(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let text = match c.data_mut().forced(id)? {
-        NixValue::String(text) => text,
-        other => return Err(abi(expected("a string", &other))),
-    };
+fn copy_string<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
+    let text = c.data_mut().with(id, |b, v| b.get_string(v))?;
     copy_out(&mut c, text.as_bytes(), ptr, max_len)
 }
 
-fn make_path(mut c: Ctx<'_>, base: u32, ptr: u32, len: u32) -> Result<u32> {
-    let NixValue::Path(base) = c.data_mut().forced(base)? else {
+fn make_path<B: Backend>(mut c: Ctx<'_, B>, base: u32, ptr: u32, len: u32) -> Result<u32> {
+    let Some(base) = c.data_mut().with(base, |b, v| b.get_path(v))? else {
         return Err(abi("make_path expects a path value"));
     };
     let rel = read_text(&c, ptr, len)?;
@@ -490,55 +330,44 @@ fn make_path(mut c: Ctx<'_>, base: u32, ptr: u32, len: u32) -> Result<u32> {
     } else {
         [base.as_bytes(), b"/", rel.as_bytes()].concat()
     };
-    c.data_mut().push(NixValue::Path(canonical_path(&joined)))
+    let path = canonical_path(&joined);
+    c.data_mut().make(|b| b.make_path(&path))
 }
 
-fn copy_path(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let NixValue::Path(path) = c.data_mut().forced(id)? else {
+fn copy_path<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
+    let Some(path) = c.data_mut().with(id, |b, v| b.get_path(v))? else {
         return Err(abi("copy_path expects a path value"));
     };
     copy_out(&mut c, path.as_bytes(), ptr, max_len)
 }
 
-fn make_bool(mut c: Ctx<'_>, b: i32) -> Result<u32> {
-    c.data_mut().push(NixValue::Bool(b != 0))
+fn make_bool<B: Backend>(mut c: Ctx<'_, B>, b: i32) -> Result<u32> {
+    c.data_mut().make(|backend| backend.make_bool(b != 0))
 }
 
-fn get_bool(mut c: Ctx<'_>, id: u32) -> Result<i32> {
-    match c.data_mut().forced(id)? {
-        NixValue::Bool(b) => Ok(i32::from(b)),
-        other => Err(abi(expected("a Boolean", &other))),
-    }
+fn get_bool<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<i32> {
+    c.data_mut().with(id, |b, v| b.get_bool(v)).map(i32::from)
 }
 
-fn make_null(mut c: Ctx<'_>) -> Result<u32> {
-    c.data_mut().push(NixValue::Null)
+fn make_null<B: Backend>(mut c: Ctx<'_, B>) -> Result<u32> {
+    c.data_mut().make(|b| b.make_null())
 }
 
-fn make_list(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
+fn make_list<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32> {
     let items = read_values(&c, ptr, len)?;
-    let list = NixValue::list(items);
-    let NixValue::List(items) = &list else {
-        unreachable!("NixValue::list makes a list")
-    };
-    let state = c.data_mut();
-    state.nest(&list, items.iter())?;
-    state.push(list)
+    c.data_mut().make(|b| b.make_list(items))
 }
 
-fn copy_list(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let items = match c.data_mut().forced(id)? {
-        NixValue::List(items) => items,
-        other => return Err(abi(expected("a list", &other))),
-    };
+fn copy_list<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
+    let items = c.data_mut().with(id, |b, v| b.get_list(v))?;
     let count = u32::try_from(items.len()).map_err(|_| abi("list too long for Wasm"))?;
     // As the evaluator: the ids written must be in memory, and nothing is
     // checked when they do not fit.
     if count <= max_len {
         check(&c, ptr, count, 4)?;
         let mut ids = Vec::with_capacity(items.len() * 4);
-        for item in items.iter() {
-            ids.extend_from_slice(&c.data_mut().push(item.clone())?.to_le_bytes());
+        for item in items {
+            ids.extend_from_slice(&c.data_mut().push(item)?.to_le_bytes());
         }
         write(&mut c, ptr, &ids)?;
     }
@@ -547,37 +376,33 @@ fn copy_list(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
 
 /// Reads `len` records of (name pointer, name length, value id). A repeated
 /// name is kept, as the evaluator keeps it (see [`Attrs::with_duplicates`]).
-fn make_attrset(mut c: Ctx<'_>, ptr: u32, len: u32) -> Result<u32> {
+///
+/// [`Attrs::with_duplicates`]: crate::Attrs::with_duplicates
+fn make_attrset<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32> {
     let records = read(&c, ptr, len, 12)?;
     let mut entries = Vec::with_capacity(len as usize);
     for record in records.chunks_exact(12) {
         let field =
             |i: usize| u32::from_le_bytes([record[i], record[i + 1], record[i + 2], record[i + 3]]);
         let name = read_text(&c, field(0), field(4))?;
-        let value = c.data().value(field(8))?.clone();
+        let value = c.data().value(field(8))?;
         entries.push((name, value));
     }
-    let attrs = NixValue::Attrs(std::sync::Arc::new(Attrs::with_duplicates(entries)));
-    let NixValue::Attrs(set) = &attrs else {
-        unreachable!("built as a set")
-    };
-    let state = c.data_mut();
-    state.nest(&attrs, set.iter().map(|(_, value)| value))?;
-    state.push(attrs)
+    c.data_mut().make(|b| b.make_attrset(entries))
 }
 
 /// Writes one (value id, name length) record per attribute.
-fn copy_attrset(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let attrs = c.data_mut().forced_attrs(id)?;
+fn copy_attrset<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
+    let attrs = c.data_mut().with(id, |b, v| b.get_attrs(v))?;
     let count = u32::try_from(attrs.len()).map_err(|_| abi("set too large for Wasm"))?;
     // As the evaluator: when the records fit, the whole buffer of max_len
     // records must be in memory; when they do not, nothing is checked.
     if count <= max_len {
         check(&c, ptr, max_len, 8)?;
         let mut records = Vec::with_capacity(attrs.len() * 8);
-        for (name, value) in attrs.iter() {
-            let name_len = u32::try_from(name.len()).map_err(|_| abi("name too long for Wasm"))?;
-            records.extend_from_slice(&c.data_mut().push(value.clone())?.to_le_bytes());
+        for (name_len, value) in attrs {
+            let name_len = u32::try_from(name_len).map_err(|_| abi("name too long for Wasm"))?;
+            records.extend_from_slice(&c.data_mut().push(value)?.to_le_bytes());
             records.extend_from_slice(&name_len.to_le_bytes());
         }
         write(&mut c, ptr, &records)?;
@@ -585,24 +410,16 @@ fn copy_attrset(mut c: Ctx<'_>, id: u32, ptr: u32, max_len: u32) -> Result<u32> 
     Ok(count)
 }
 
-/// As the evaluator: the index is checked against the whole set first,
-/// then the name is looked up positionally, which a layered set cannot do.
-fn copy_attrname(mut c: Ctx<'_>, id: u32, index: u32, ptr: u32, len: u32) -> Result<()> {
-    let attrs = c.data_mut().forced_attrs(id)?;
-    if index as usize >= attrs.len() {
-        return Err(abi("copy_attrname: attribute index out of bounds"));
-    }
-    if attrs.layers() > 1 {
-        // Bindings::operator[] calls unreachable() on a layered set.
-        return Err(abi(
-            "copy_attrname on a layered attribute set (made by `//` with at most 16 attributes \
-             on its right side): Determinate Nix aborts the whole evaluator here \
-             (Bindings::operator[] calls unreachable()); hand plugins flat sets, \
-             e.g. rebuilt with builtins.mapAttrs",
-        ));
-    }
-    let (name, _) = attrs
-        .at(index as usize)
+fn copy_attrname<B: Backend>(
+    mut c: Ctx<'_, B>,
+    id: u32,
+    index: u32,
+    ptr: u32,
+    len: u32,
+) -> Result<()> {
+    let name = c
+        .data_mut()
+        .with(id, |b, v| b.get_attr_name(v, index as usize))?
         .ok_or_else(|| abi("copy_attrname: attribute index out of bounds"))?;
     if name.len() != len as usize {
         return Err(abi(
@@ -613,71 +430,40 @@ fn copy_attrname(mut c: Ctx<'_>, id: u32, index: u32, ptr: u32, len: u32) -> Res
 }
 
 /// Returns 0 for a missing attribute; the attribute's value is not forced.
-fn get_attr(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
+fn get_attr<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     let name = read_text(&c, ptr, len)?;
-    let attrs = c.data_mut().forced_attrs(id)?;
-    match attrs.get(&name) {
-        Some(value) => c.data_mut().push(value.clone()),
+    match c.data_mut().with(id, |b, v| b.get_attr(v, &name))? {
+        Some(value) => c.data_mut().push(value),
         None => Ok(0),
     }
 }
 
 /// Strict: the result is forced. No arguments give the function itself.
-fn call_function(mut c: Ctx<'_>, function: u32, ptr: u32, len: u32) -> Result<u32> {
-    let function = c.data_mut().forced(function)?;
-    if !is_callable(&function) {
-        return Err(abi(expected("a function", &function)));
-    }
+fn call_function<B: Backend>(mut c: Ctx<'_, B>, function: u32, ptr: u32, len: u32) -> Result<u32> {
+    let function = c.data().value(function)?;
+    // As the evaluator, the function is forced (and checked) before the
+    // arguments are read.
+    c.data_mut()
+        .backend
+        .call_function(&function, Vec::new())
+        .map_err(refused)?;
     let args = read_values(&c, ptr, len)?;
-    let result = apply(&function, &args).map_err(abi)?;
-    let state = c.data_mut();
-    state.measure_new(&result)?;
-    state.push(result)
+    c.data_mut().make(|b| b.call_function(&function, args))
 }
 
 /// Lazy: builds a thunk; nothing is forced or checked until it is.
-fn make_app(mut c: Ctx<'_>, function: u32, ptr: u32, len: u32) -> Result<u32> {
+fn make_app<B: Backend>(mut c: Ctx<'_, B>, function: u32, ptr: u32, len: u32) -> Result<u32> {
     if len == 0 {
         c.data().memory()?;
         return Ok(function);
     }
     let args = read_values(&c, ptr, len)?;
-    let function = c.data().value(function)?.clone();
-    let depth = 1 + std::iter::once(&function)
-        .chain(&args)
-        .map(|value| c.data().depth(value))
-        .max()
-        .unwrap_or(0);
-    let thunk = NixValue::Thunk(Thunk::new(move || apply(&function, &args)));
-    let state = c.data_mut();
-    state.record(&thunk, depth)?;
-    state.push(thunk)
+    let function = c.data().value(function)?;
+    c.data_mut().make(|b| b.make_app(&function, args))
 }
 
-/// The file a path value names: its bytes as they are (Unix).
-#[cfg(unix)]
-pub(crate) fn file_name(path: &NixString) -> std::path::PathBuf {
-    use std::os::unix::ffi::OsStrExt as _;
-    std::path::Path::new(std::ffi::OsStr::from_bytes(path.as_bytes())).to_path_buf()
-}
-
-#[cfg(not(unix))]
-pub(crate) fn file_name(path: &NixString) -> std::path::PathBuf {
-    std::path::PathBuf::from(path.to_string_lossy().into_owned())
-}
-
-fn read_file(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
-    let value = c.data_mut().forced(id)?;
-    let path = coerce_to_path(&value).map_err(abi)?;
-    let file = c
-        .data()
-        .file_access
-        .realise(&file_name(&path))
-        .map_err(abi)?;
-    let bytes = std::fs::read(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => abi(format!("path '{path}' does not exist")),
-        _ => abi(format!("cannot read file '{path}': {e}")),
-    })?;
+fn read_file<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, len: u32) -> Result<u32> {
+    let (path, bytes) = c.data_mut().with(id, |b, v| b.read_file(v))?;
     if u32::try_from(bytes.len()).is_err() {
         return Err(abi(format!(
             "file '{path}' is too large to process in Wasm (size: {})",
@@ -689,39 +475,39 @@ fn read_file(mut c: Ctx<'_>, id: u32, ptr: u32, len: u32) -> Result<u32> {
 
 /// Defines every `env` import; `return_to_nix` and WASI preview 1 only for
 /// a WASI module, as the evaluator links them.
-pub(crate) fn link(linker: &mut Linker<CallState>, wasi: bool) -> Result<()> {
+pub(crate) fn link<B: Backend>(linker: &mut Linker<CallState<B>>, wasi: bool) -> Result<()> {
     if wasi {
-        wasmtime_wasi::p1::add_to_linker_sync(linker, |state: &mut CallState| {
+        wasmtime_wasi::p1::add_to_linker_sync(linker, |state: &mut CallState<B>| {
             state
                 .wasi
                 .as_mut()
                 .expect("a WASI module's call has a WASI context")
         })?;
-        linker.func_wrap("env", "return_to_nix", return_to_nix)?;
+        linker.func_wrap("env", "return_to_nix", return_to_nix::<B>)?;
     }
-    linker.func_wrap("env", "panic", panic)?;
-    linker.func_wrap("env", "warn", warn)?;
-    linker.func_wrap("env", "get_type", get_type)?;
-    linker.func_wrap("env", "make_int", make_int)?;
-    linker.func_wrap("env", "get_int", get_int)?;
-    linker.func_wrap("env", "make_float", make_float)?;
-    linker.func_wrap("env", "get_float", get_float)?;
-    linker.func_wrap("env", "make_string", make_string)?;
-    linker.func_wrap("env", "copy_string", copy_string)?;
-    linker.func_wrap("env", "make_path", make_path)?;
-    linker.func_wrap("env", "copy_path", copy_path)?;
-    linker.func_wrap("env", "make_bool", make_bool)?;
-    linker.func_wrap("env", "get_bool", get_bool)?;
-    linker.func_wrap("env", "make_null", make_null)?;
-    linker.func_wrap("env", "make_list", make_list)?;
-    linker.func_wrap("env", "copy_list", copy_list)?;
-    linker.func_wrap("env", "make_attrset", make_attrset)?;
-    linker.func_wrap("env", "copy_attrset", copy_attrset)?;
-    linker.func_wrap("env", "copy_attrname", copy_attrname)?;
-    linker.func_wrap("env", "get_attr", get_attr)?;
-    linker.func_wrap("env", "call_function", call_function)?;
-    linker.func_wrap("env", "make_app", make_app)?;
-    linker.func_wrap("env", "read_file", read_file)?;
+    linker.func_wrap("env", "panic", panic::<B>)?;
+    linker.func_wrap("env", "warn", warn::<B>)?;
+    linker.func_wrap("env", "get_type", get_type::<B>)?;
+    linker.func_wrap("env", "make_int", make_int::<B>)?;
+    linker.func_wrap("env", "get_int", get_int::<B>)?;
+    linker.func_wrap("env", "make_float", make_float::<B>)?;
+    linker.func_wrap("env", "get_float", get_float::<B>)?;
+    linker.func_wrap("env", "make_string", make_string::<B>)?;
+    linker.func_wrap("env", "copy_string", copy_string::<B>)?;
+    linker.func_wrap("env", "make_path", make_path::<B>)?;
+    linker.func_wrap("env", "copy_path", copy_path::<B>)?;
+    linker.func_wrap("env", "make_bool", make_bool::<B>)?;
+    linker.func_wrap("env", "get_bool", get_bool::<B>)?;
+    linker.func_wrap("env", "make_null", make_null::<B>)?;
+    linker.func_wrap("env", "make_list", make_list::<B>)?;
+    linker.func_wrap("env", "copy_list", copy_list::<B>)?;
+    linker.func_wrap("env", "make_attrset", make_attrset::<B>)?;
+    linker.func_wrap("env", "copy_attrset", copy_attrset::<B>)?;
+    linker.func_wrap("env", "copy_attrname", copy_attrname::<B>)?;
+    linker.func_wrap("env", "get_attr", get_attr::<B>)?;
+    linker.func_wrap("env", "call_function", call_function::<B>)?;
+    linker.func_wrap("env", "make_app", make_app::<B>)?;
+    linker.func_wrap("env", "read_file", read_file::<B>)?;
     Ok(())
 }
 
@@ -745,22 +531,5 @@ mod tests {
         assert!(span(100, 0, u32::MAX, 12).is_err());
         assert!(span(100, 100, 0, 4).is_ok());
         assert!(span(100, 101, 0, 4).is_err());
-    }
-
-    #[test]
-    fn values_coerce_to_paths_like_realise_path() {
-        assert_eq!(coerce_to_path(&NixValue::Path("/a".into())).unwrap(), "/a");
-        assert_eq!(coerce_to_path(&NixValue::string("/a/../b")).unwrap(), "/b");
-        assert_eq!(
-            coerce_to_path(&NixValue::string("rel")).unwrap_err(),
-            "string 'rel' doesn't represent an absolute path"
-        );
-        let drv = NixValue::attrs([("outPath", NixValue::string("/nix/store/x"))]).unwrap();
-        assert_eq!(coerce_to_path(&drv).unwrap(), "/nix/store/x");
-        assert_eq!(
-            coerce_to_path(&NixValue::Int(1)).unwrap_err(),
-            "cannot coerce an integer to a string: 1"
-        );
-        assert!(coerce_to_path(&NixValue::string("/a\0b")).is_err());
     }
 }

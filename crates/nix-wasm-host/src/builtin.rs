@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::CallError;
-use crate::abi::{coerce_to_path, expected, file_name};
 use crate::log::WarningListener;
+use crate::model::{coerce_to_path, expected, file_name};
 use crate::plugin::{CallReport, Host, Plugin};
 use crate::value::{NixString, NixValue};
 

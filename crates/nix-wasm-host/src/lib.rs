@@ -80,18 +80,22 @@
 
 mod abi;
 mod access;
+pub mod backend;
 mod builtin;
 #[doc = include_str!("../CONFORMANCE.md")]
 pub mod conformance {}
 mod log;
+mod model;
 pub mod nix_expr;
 mod plugin;
 mod show;
 pub mod value;
 
 pub use access::FileAccess;
+pub use backend::{Backend, BackendError, BackendResult, ValueType};
 pub use builtin::INLINE_WAT;
 pub use log::{Warning, WarningListener};
+pub use model::Model;
 pub use nix_expr::to_nix_expr;
 pub use plugin::{CallOutcome, CallReport, EPOCH_TICK, Host, Limits, Plugin};
 pub use value::{

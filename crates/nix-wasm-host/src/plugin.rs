@@ -15,7 +15,9 @@ use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::abi::{self, CallState, Refusal};
 use crate::access::FileAccess;
+use crate::backend::Backend;
 use crate::log::{SharedLog, Warning, WarningListener};
+use crate::model::Model;
 use crate::value::{MAX_DEPTH, NixValue};
 use crate::{CallError, HostError};
 
@@ -114,15 +116,16 @@ impl Drop for EpochTicker {
 }
 
 /// A wasmtime engine set up for plugins, and a cache of the plugins
-/// compiled from files.
+/// compiled from files, for values of the backend `B` (by default this
+/// crate's [`Model`]).
 ///
 /// Like the evaluator, the cache is keyed by path and never invalidated:
 /// a file changed after it was loaded is not reloaded.
-pub struct Host {
+pub struct Host<B: Backend = Model> {
     engine: Engine,
     limits: Limits,
     file_access: Arc<FileAccess>,
-    cache: Mutex<HashMap<PathBuf, Arc<Plugin>>>,
+    cache: Mutex<HashMap<PathBuf, Arc<Plugin<B>>>>,
     ticker: Option<Arc<EpochTicker>>,
 }
 
@@ -134,6 +137,14 @@ impl Host {
 
     /// A host with the given limits.
     pub fn with_limits(limits: Limits) -> Result<Self, HostError> {
+        Self::for_backend(limits)
+    }
+}
+
+impl<B: Backend> Host<B> {
+    /// A host for values of the backend `B`, with the given limits (the
+    /// nesting limit applies to the [`Model`] only).
+    pub fn for_backend(limits: Limits) -> Result<Self, HostError> {
         let mut config = Config::new();
         config.epoch_interruption(limits.timeout.is_some());
         config.memory_init_cow(true);
@@ -173,7 +184,7 @@ impl Host {
     /// [`Host::compile_wat`], as `wat`). As there, symlinks are resolved
     /// first: the file they lead to is cached, and messages name it by
     /// its file name.
-    pub fn plugin(&self, path: &Path) -> Result<Arc<Plugin>, HostError> {
+    pub fn plugin(&self, path: &Path) -> Result<Arc<Plugin<B>>, HostError> {
         let unreadable = |message: String| HostError::Read {
             path: path.display().to_string(),
             message,
@@ -207,7 +218,7 @@ impl Host {
     /// …; }` does (there named [`crate::INLINE_WAT`]), without caching.
     /// As wasmtime's `wasmtime_wat2wasm`, which the evaluator calls, the
     /// text must be UTF-8 and a binary module is not accepted.
-    pub fn compile_wat(&self, name: &str, text: &[u8]) -> Result<Plugin, HostError> {
+    pub fn compile_wat(&self, name: &str, text: &[u8]) -> Result<Plugin<B>, HostError> {
         let error = |message: String| HostError::Compile {
             module: name.to_string(),
             message,
@@ -221,7 +232,7 @@ impl Host {
     /// Compiles and links a binary module without caching; `name` is how
     /// messages refer to it. All the compile-time work happens here, so
     /// [`Plugin::call`] only instantiates and runs.
-    pub fn compile(&self, name: &str, bytes: &[u8]) -> Result<Plugin, HostError> {
+    pub fn compile(&self, name: &str, bytes: &[u8]) -> Result<Plugin<B>, HostError> {
         // The pool keeps wasmtime's defaults, as the evaluator's does: one
         // memory and one table of at most 20,000 elements per module.
         // wasmtime checks a module against them when it compiles it.
@@ -278,20 +289,21 @@ pub struct CallOutcome {
 /// failed (Nix prints warnings as they happen, so they show before the
 /// error).
 #[derive(Debug, Clone)]
-pub struct CallReport {
+pub struct CallReport<V = NixValue> {
     /// The result, or why there is none.
-    pub result: Result<NixValue, CallError>,
+    pub result: Result<V, CallError>,
     /// The warnings, in order.
     pub warnings: Vec<Warning>,
 }
 
-/// A compiled and linked module, instantiated afresh for every call.
-pub struct Plugin {
+/// A compiled and linked module, instantiated afresh for every call, for
+/// values of the backend `B`.
+pub struct Plugin<B: Backend = Model> {
     name: String,
     engine: Engine,
     /// A WASI program (it imports from `wasi_snapshot_preview1`).
     wasi: bool,
-    pre: InstancePre<CallState>,
+    pre: InstancePre<CallState<B>>,
     limits: Limits,
     file_access: Arc<FileAccess>,
     /// Keeps the epoch advancing for as long as the plugin can be called.
@@ -313,17 +325,6 @@ fn call_error(error: wasmtime::Error) -> CallError {
 }
 
 impl Plugin {
-    /// The name messages use for the module (its file name).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// True for a WASI program, which runs through `_start` and is called
-    /// without a function name (see [`Plugin::invoke`]).
-    pub fn is_wasi(&self) -> bool {
-        self.wasi
-    }
-
     /// Calls `function` with `argument` as
     /// `builtins.wasm { path = …; function = …; } argument` does: in a
     /// fresh instance, after `nix_wasm_init_v1`, with the argument as value
@@ -355,16 +356,45 @@ impl Plugin {
         argument: &NixValue,
         listener: Option<WarningListener>,
     ) -> CallReport {
+        let model = Model::new(
+            self.limits.max_depth.min(MAX_DEPTH),
+            Arc::clone(&self.file_access),
+        );
+        self.invoke_with(model, function, argument.clone(), listener)
+    }
+}
+
+impl<B: Backend> Plugin<B> {
+    /// The name messages use for the module (its file name).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// True for a WASI program, which runs through `_start` and is called
+    /// without a function name (see [`Plugin::invoke`]).
+    pub fn is_wasi(&self) -> bool {
+        self.wasi
+    }
+
+    /// [`Plugin::invoke`] over the values of `backend`, a fresh one for
+    /// this call: `argument` is value id 1, and the result is forced to
+    /// weak head normal form by the backend.
+    pub fn invoke_with(
+        &self,
+        backend: B,
+        function: Option<&str>,
+        argument: B::Value,
+        listener: Option<WarningListener>,
+    ) -> CallReport<B::Value> {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.max_memory)
             .build();
         let log = SharedLog::new(&self.name, listener);
         let state = CallState::new(
-            argument.clone(),
+            backend,
+            argument,
             limits,
             self.limits.max_values,
-            self.limits.max_depth.min(MAX_DEPTH),
-            Arc::clone(&self.file_access),
             log.clone(),
         );
         let mut store = Store::new(&self.engine, state);
@@ -388,7 +418,10 @@ impl Plugin {
 
     /// A fresh instance, its deadline set and its memory handed to the
     /// host functions.
-    fn instantiate(&self, store: &mut Store<CallState>) -> Result<wasmtime::Instance, CallError> {
+    fn instantiate(
+        &self,
+        store: &mut Store<CallState<B>>,
+    ) -> Result<wasmtime::Instance, CallError> {
         if let Some(timeout) = self.limits.timeout {
             let ticks = timeout.as_millis() / EPOCH_TICK.as_millis();
             store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
@@ -412,7 +445,7 @@ impl Plugin {
 
     fn export(
         &self,
-        store: &mut Store<CallState>,
+        store: &mut Store<CallState<B>>,
         instance: &wasmtime::Instance,
         name: &str,
     ) -> Result<Extern, CallError> {
@@ -426,7 +459,7 @@ impl Plugin {
 
     fn func(
         &self,
-        store: &mut Store<CallState>,
+        store: &mut Store<CallState<B>>,
         instance: &wasmtime::Instance,
         name: &str,
     ) -> Result<Func, CallError> {
@@ -443,7 +476,7 @@ impl Plugin {
         }
     }
 
-    fn run(&self, store: &mut Store<CallState>, function: &str) -> Result<NixValue, CallError> {
+    fn run(&self, store: &mut Store<CallState<B>>, function: &str) -> Result<B::Value, CallError> {
         let instance = self.instantiate(store)?;
 
         // Any results of the initialiser are ignored, as the evaluator
@@ -488,7 +521,7 @@ impl Plugin {
     /// `argv[1]`; the result is what it handed to `return_to_nix`, and
     /// whatever `_start` did after that (the trap that call ends it with)
     /// does not matter.
-    fn run_wasi(&self, store: &mut Store<CallState>) -> Result<NixValue, CallError> {
+    fn run_wasi(&self, store: &mut Store<CallState<B>>) -> Result<B::Value, CallError> {
         let instance = self.instantiate(store)?;
         let log = store.data().log.clone();
         let context = WasiCtxBuilder::new()
@@ -515,7 +548,11 @@ impl Plugin {
     }
 }
 
-fn run_func(store: &mut Store<CallState>, func: Func, args: &[Val]) -> Result<Vec<Val>, CallError> {
+fn run_func<B: Backend>(
+    store: &mut Store<CallState<B>>,
+    func: Func,
+    args: &[Val],
+) -> Result<Vec<Val>, CallError> {
     let mut results = vec![Val::I32(0); func.ty(&*store).results().len()];
     func.call(&mut *store, args, &mut results)
         .map_err(call_error)?;
