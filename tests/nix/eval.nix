@@ -4,13 +4,13 @@
 {
   # Absolute path of the repository.
   root,
-  # Absolute path of nix-wasm-run.
+  # Absolute path of nix-wasm-run, or "" for the real builtins.wasm.
   runner,
 }:
 let
   rootPath = /. + root;
   callers = import (rootPath + "/nix/lib/callers.nix") { wasmFile = rootPath + "/nix/mailplan.wasm"; };
-  wasmCall = callers.exec runner;
+  wasmCall = if runner == "" then callers.builtin else callers.exec runner;
   mailplan = import (rootPath + "/nix/lib") { inherit wasmCall; };
 
   # The flake, with stand-in inputs: `lib` needs no nixpkgs.

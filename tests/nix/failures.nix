@@ -2,13 +2,15 @@
 # and checks the message names the field.
 {
   root,
+  # nix-wasm-run, or "" for the real builtins.wasm.
   runner,
   case,
 }:
 let
   rootPath = /. + root;
   callers = import (rootPath + "/nix/lib/callers.nix") { wasmFile = rootPath + "/nix/mailplan.wasm"; };
-  mailplan = import (rootPath + "/nix/lib") { wasmCall = callers.exec runner; };
+  wasmCall = if runner == "" then callers.builtin else callers.exec runner;
+  mailplan = import (rootPath + "/nix/lib") { inherit wasmCall; };
   base = {
     name = "ExampleCorp";
     domain = "example.com";

@@ -8,7 +8,7 @@ problem, every script passes `bash -n` (as nixpkgs' writeShellScript
 checks it), and the forcing succeeds, or, for a case that expects nixpkgs
 to refuse the build, fails with that refusal.
 
-Usage: run.py --lib PATH --runner PATH [--case PATTERN] [--dump DIR] [--jobs N]
+Usage: run.py --lib PATH (--runner PATH | --plugin PATH) [--case PATTERN] [--dump DIR] [--jobs N]
 """
 
 from __future__ import annotations
@@ -21,29 +21,51 @@ import re
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The test evaluates the engine through builtins.exec of the runner.
+# The engine is called through builtins.exec of the runner, or through the
+# real builtins.wasm of nix-wasm-plugin (scripts/build-nix-plugin.sh).
 NIX_CONFIG = "experimental-features =\nallow-unsafe-native-code-during-evaluation = true\n"
 
 
-def expression(lib: Path, runner: Path, case: str, attribute: str) -> str:
+@dataclass(frozen=True)
+class Engine:
+    """How the cases reach the engine: a runner for builtins.exec, or the plugin."""
+
+    runner: Path | None
+    plugin: Path | None
+
+    def wasm_call(self) -> str:
+        if self.plugin is not None:
+            return "callers.builtin"
+        return f'callers.exec "{self.runner}"'
+
+    def nix_instantiate(self) -> list[str]:
+        # plugin-files must come before everything else nix-instantiate reads.
+        if self.plugin is not None:
+            return ["nix-instantiate", "--option", "plugin-files", str(self.plugin)]
+        return ["nix-instantiate"]
+
+
+def expression(lib: Path, engine: Engine, case: str, attribute: str) -> str:
     return f"""
       let
         lib = import {lib};
         callers = import {ROOT}/nix/lib/callers.nix {{ wasmFile = {ROOT}/nix/mailplan.wasm; }};
-        tests = import {ROOT}/tests/nixos {{ inherit lib; wasmCall = callers.exec "{runner}"; }};
+        tests = import {ROOT}/tests/nixos {{ inherit lib; wasmCall = {engine.wasm_call()}; }};
       in
       (tests.cases.{json.dumps(case)} {{ }}).{attribute}
     """
 
 
-def evaluate(lib: Path, runner: Path, case: str, attribute: str, as_json: bool = True):
-    argv = ["nix-instantiate", "--eval", "--strict", "--read-write-mode", "-E", expression(lib, runner, case, attribute)]
+def evaluate(lib: Path, engine: Engine, case: str, attribute: str, as_json: bool = True):
+    argv = [*engine.nix_instantiate(), "--eval", "--strict", "--read-write-mode"]
     if as_json:
-        argv.insert(3, "--json")
+        argv.append("--json")
+    argv += ["-E", expression(lib, engine, case, attribute)]
     env = {**os.environ, "NIX_CONFIG": NIX_CONFIG}
     return subprocess.run(argv, capture_output=True, text=True, env=env)
 
@@ -67,22 +89,22 @@ def bash_syntax(name: str, text: str) -> str | None:
     return None
 
 
-def run_case(lib: Path, runner: Path, case: str, dump: Path | None) -> tuple[str, list[str]]:
-    refused = evaluate(lib, runner, case, "refusedWith")
+def run_case(lib: Path, engine: Engine, case: str, dump: Path | None) -> tuple[str, list[str]]:
+    refused = evaluate(lib, engine, case, "refusedWith")
     if refused.returncode != 0:
         return case, [f"evaluating the case failed:\n{error_text(refused.stderr)}"]
     refused_with = json.loads(refused.stdout)
     if refused_with is not None:
         # nixpkgs refuses the build as soon as the system is evaluated.
         for attribute in ("report", "forced"):
-            result = evaluate(lib, runner, case, attribute)
+            result = evaluate(lib, engine, case, attribute)
             if result.returncode == 0:
                 return case, [f"{attribute}: the build was not refused (expected: {refused_with})"]
             if refused_with not in result.stderr:
                 return case, [f"{attribute}: refused, but not with {refused_with!r}:\n{error_text(result.stderr)}"]
         return case, []
 
-    result = evaluate(lib, runner, case, "report")
+    result = evaluate(lib, engine, case, "report")
     if result.returncode != 0:
         return case, [f"evaluating the case failed:\n{error_text(result.stderr)}"]
     report = json.loads(result.stdout)
@@ -95,7 +117,7 @@ def run_case(lib: Path, runner: Path, case: str, dump: Path | None) -> tuple[str
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
 
-    forced = evaluate(lib, runner, case, "forced")
+    forced = evaluate(lib, engine, case, "forced")
     if forced.returncode != 0:
         problems.append(f"forcing what the modules produce failed:\n{error_text(forced.stderr)}")
     return case, problems
@@ -104,15 +126,18 @@ def run_case(lib: Path, runner: Path, case: str, dump: Path | None) -> tuple[str
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lib", type=Path, required=True, help="the nixpkgs lib directory")
-    parser.add_argument("--runner", type=Path, required=True, help="nix-wasm-run")
+    how = parser.add_mutually_exclusive_group(required=True)
+    how.add_argument("--runner", type=Path, help="nix-wasm-run, called through builtins.exec")
+    how.add_argument("--plugin", type=Path, help="nix-wasm-plugin: the real builtins.wasm")
     parser.add_argument("--case", default="", help="only cases whose name matches this regular expression")
     parser.add_argument("--dump", type=Path, help="write every case's rendered files and scripts here")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
 
+    engine = Engine(runner=args.runner, plugin=args.plugin)
     names = subprocess.run(
         [
-            "nix-instantiate", "--eval", "--strict", "--json", "-E",
+            *engine.nix_instantiate(), "--eval", "--strict", "--json", "-E",
             f"builtins.attrNames (import {ROOT}/tests/nixos {{ lib = import {args.lib}; wasmCall = null; }}).cases",
         ],
         capture_output=True, text=True, env={**os.environ, "NIX_CONFIG": NIX_CONFIG},
@@ -127,7 +152,7 @@ def main() -> int:
 
     failed = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_case, args.lib, args.runner, case, args.dump) for case in cases]
+        futures = [pool.submit(run_case, args.lib, engine, case, args.dump) for case in cases]
         for future in concurrent.futures.as_completed(futures):
             case, problems = future.result()
             if problems:

@@ -2,8 +2,10 @@
 # The NixOS evaluation tests (tests/nixos/default.nix) on Debian's Nix 2.8,
 # with the nixpkgs lib of MAILPLAN_NIXPKGS_LIB (default
 # ../shared/nixpkgs-lib/lib beside the repository) and the engine called
-# through builtins.exec and nix-wasm-run. Prints how many evaluations
-# passed. Extra arguments go to run.py (e.g. --case REGEX, --dump DIR).
+# through builtins.exec and nix-wasm-run, or, with MAILPLAN_NIX_PLUGIN set to
+# the plugin scripts/build-nix-plugin.sh builds, through the real
+# builtins.wasm. Prints how many evaluations passed. Extra arguments go to
+# run.py (e.g. --case REGEX, --dump DIR).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -18,5 +20,8 @@ if [ ! -f "$lib/default.nix" ]; then
   exit 1
 fi
 
+if [ -n "${MAILPLAN_NIX_PLUGIN:-}" ]; then
+  exec python3 tests/nixos/run.py --lib "$lib" --plugin "$MAILPLAN_NIX_PLUGIN" "$@"
+fi
 cargo build --quiet --release --locked -p nix-wasm-host
 exec python3 tests/nixos/run.py --lib "$lib" --runner "$root/target/release/nix-wasm-run" "$@"
