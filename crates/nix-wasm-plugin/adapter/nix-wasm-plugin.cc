@@ -366,14 +366,6 @@ int nix_wasm_value_read_file(
     });
 }
 
-int nix_wasm_value_force(void * p, uint32_t h, uint32_t * out)
-{
-    return guarded(p, [&](WasmCall & c) {
-        c.state.forceValue(c.get(h), c.pos);
-        *out = h;
-    });
-}
-
 } // extern "C"
 
 namespace {

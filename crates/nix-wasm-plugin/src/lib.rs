@@ -137,7 +137,6 @@ unsafe extern "C" {
         data: *mut *const u8,
         data_len: *mut usize,
     ) -> Status;
-    fn nix_wasm_value_force(call: *mut c_void, value: Handle, out: *mut Handle) -> Status;
     /// The message of the value function that failed last.
     fn nix_wasm_value_error(call: *mut c_void, data: *mut *const u8, len: *mut usize);
     /// Prints a warning through Nix's logger.
@@ -378,8 +377,12 @@ impl Backend for NixValues {
         }
     }
 
+    /// The adapter forces the result after the call, outside it, as the
+    /// evaluator does: a `throw` met there stays a `throw` (which
+    /// `builtins.tryEval` catches), where one met inside a host function
+    /// becomes the call's error.
     fn force(&mut self, value: &Handle) -> BackendResult<Handle> {
-        self.handle(|call, out| unsafe { nix_wasm_value_force(call, *value, out) })
+        Ok(*value)
     }
 }
 
@@ -481,7 +484,7 @@ pub unsafe extern "C" fn nix_wasm_plugin_release(plugin: *const c_void) {
 /// Calls a module as `builtins.wasm` does: the export `function` (null for
 /// a WASI program, whose `_start` runs) with the value of handle
 /// `argument` of the adapter's `call`. Returns 0 with the handle of the
-/// result (forced to weak head normal form) in `*result`, or 1 with the
+/// result in `*result` (for the adapter to force), or 1 with the
 /// message in `error` (a `std::string *`). Warnings go to Nix's logger as
 /// they are made.
 ///

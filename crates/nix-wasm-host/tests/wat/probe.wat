@@ -34,6 +34,7 @@
   (data (i32.const 0x310) "/etc/hosts")
   (data (i32.const 0x400) "\ff\fe")
   (data (i32.const 0x410) "a\00b")
+  (data (i32.const 0x500) "a value was lost to the GC")
 
   (func (export "nix_wasm_init_v1"))
 
@@ -374,4 +375,31 @@
 
   (func (export "wrong_result") (param $v i32) (result i64) (i64.const 1))
   (func (export "two_params") (param i32 i32) (result i32) (i32.const 1))
+  ;; A trap of Wasm's own, and an access outside memory inside Wasm.
+  (func (export "trap") (param $v i32) (result i32) (unreachable))
+  (func (export "oob_load") (param $v i32) (result i32)
+    (i32.load (i32.const 0xFFFFFFF0)))
+
+  ;; Makes the integers 0 .. 999 999 (consecutive ids), calls f null (where
+  ;; the evaluator may collect garbage), then checks that every one still
+  ;; holds its number; returns how many were made.
+  (func (export "million_survive") (param $v i32) (result i32)
+    (local $f i32) (local $first i32) (local $i i32)
+    (local.set $f (call $get_attr (local.get $v) (i32.const 0x100) (i32.const 1)))
+    (local.set $first (call $make_int (i64.const 0)))
+    (local.set $i (i32.const 1))
+    (loop $make
+      (drop (call $make_int (i64.extend_i32_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $make (i32.lt_u (local.get $i) (i32.const 1000000))))
+    (i32.store (i32.const 0x200) (call $make_null))
+    (drop (call $call_function (local.get $f) (i32.const 0x200) (i32.const 1)))
+    (local.set $i (i32.const 0))
+    (loop $check
+      (if (i64.ne (call $get_int (i32.add (local.get $first) (local.get $i)))
+                  (i64.extend_i32_u (local.get $i)))
+        (then (call $panic (i32.const 0x500) (i32.const 26)) (unreachable)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $check (i32.lt_u (local.get $i) (i32.const 1000000))))
+    (call $make_int (i64.const 1000000)))
 )
