@@ -80,6 +80,19 @@ tests/nix/run.sh
 step "NixOS modules, flake and VM test nodes, by the real module system over the 26.05 and 26.11 option surfaces"
 tests/nixos/run.sh
 
+step "builtins.wasm inside Nix 2.8: nix-wasm-plugin built from Debian's nix source"
+plugin=$(scripts/build-nix-plugin.sh | tail -n 1)
+echo "$plugin"
+
+step "the ABI through the real evaluator (probe plugin)"
+tests/nix-plugin/run.sh "$plugin"
+
+step "Nix tests again, nix/lib's default caller being the real builtins.wasm"
+MAILPLAN_NIX_PLUGIN=$plugin tests/nix/run.sh
+
+step "NixOS tests again, through the real builtins.wasm"
+MAILPLAN_NIX_PLUGIN=$plugin tests/nixos/run.sh
+
 step "real daemons on loopback (postfix, dovecot, opendkim, named-checkzone, SPF/DMARC/DKIM checkers)"
 as_root env MAILPLAN_NIXPKGS_LIB="$MAILPLAN_NIXPKGS_LIB" tests/daemons/run.sh
 

@@ -46,6 +46,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The host functions are written once, over a value [`Backend`]: this
+//! crate's model ([`Model`], the default of [`Host`] and [`Plugin`]) for
+//! the runner and tests, or an evaluator's own values (the
+//! `nix-wasm-plugin` crate runs them inside Nix 2.8).
+//!
 //! To test a plugin, build arguments with [`NixValue`] (including
 //! [`NixValue::throw`] and [`NixValue::lazy`] values, to check that the
 //! plugin forces only what it needs, and [`NixValue::function`] values for
