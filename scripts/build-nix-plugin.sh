@@ -19,6 +19,11 @@ as_root() {
 
 log() { printf '%s\n' "$*" >&2; }
 
+command -v cargo >/dev/null || {
+  echo "build-nix-plugin.sh: cargo not found: install Rust with rustup (1.90 or later)" >&2
+  exit 1
+}
+
 out=$root/target/nix-plugin
 mkdir -p "$out"
 
@@ -34,7 +39,7 @@ log "nix-wasm-plugin for Nix $nix_version (Debian source $debian_version)"
 
 if [ ! -f "$source_dir/config.h" ]; then
   # Debian's source archive, beside the binary one, for apt-get source.
-  if ! grep -rqs '^Types: deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  if ! grep -rqsE '^Types:.*\bdeb-src\b|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
     codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
     as_root tee /etc/apt/sources.list.d/nix-wasm-plugin-deb-src.sources >/dev/null <<EOF
 Types: deb-src
@@ -69,7 +74,7 @@ adapter=$root/crates/nix-wasm-plugin/adapter/nix-wasm-plugin.cc
 exports=$root/crates/nix-wasm-plugin/adapter/exports.map
 plugin=$out/libnix-wasm-plugin.so
 if [ ! -f "$plugin" ] || [ "$adapter" -nt "$plugin" ] || [ "$rust_lib" -nt "$plugin" ] ||
-  [ "$exports" -nt "$plugin" ] || [ "$0" -nt "$plugin" ]; then
+  [ "$exports" -nt "$plugin" ] || [ "$source_dir/config.h" -nt "$plugin" ] || [ "$0" -nt "$plugin" ]; then
   src=$source_dir/src
   # The headers do not include config.h themselves; only the adapter's
   # symbols (and the static registration) are exported, the Rust code and

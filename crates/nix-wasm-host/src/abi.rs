@@ -359,8 +359,10 @@ fn make_list<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32> {
 }
 
 fn copy_list<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let items = c.data_mut().with(id, |b, v| b.get_list(v))?;
-    let count = u32::try_from(items.len()).map_err(|_| abi("list too long for Wasm"))?;
+    let (len, items) = c
+        .data_mut()
+        .with(id, |b, v| b.get_list(v, max_len as usize))?;
+    let count = u32::try_from(len).map_err(|_| abi("list too long for Wasm"))?;
     // As the evaluator: the ids written must be in memory, and nothing is
     // checked when they do not fit.
     if count <= max_len {
@@ -393,8 +395,10 @@ fn make_attrset<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32
 
 /// Writes one (value id, name length) record per attribute.
 fn copy_attrset<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let attrs = c.data_mut().with(id, |b, v| b.get_attrs(v))?;
-    let count = u32::try_from(attrs.len()).map_err(|_| abi("set too large for Wasm"))?;
+    let (len, attrs) = c
+        .data_mut()
+        .with(id, |b, v| b.get_attrs(v, max_len as usize))?;
+    let count = u32::try_from(len).map_err(|_| abi("set too large for Wasm"))?;
     // As the evaluator: when the records fit, the whole buffer of max_len
     // records must be in memory; when they do not, nothing is checked.
     if count <= max_len {
@@ -440,13 +444,10 @@ fn get_attr<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, len: u32) -> Resul
 
 /// Strict: the result is forced. No arguments give the function itself.
 fn call_function<B: Backend>(mut c: Ctx<'_, B>, function: u32, ptr: u32, len: u32) -> Result<u32> {
-    let function = c.data().value(function)?;
     // As the evaluator, the function is forced (and checked) before the
     // arguments are read.
-    c.data_mut()
-        .backend
-        .call_function(&function, Vec::new())
-        .map_err(refused)?;
+    c.data_mut().with(function, |b, f| b.check_function(f))?;
+    let function = c.data().value(function)?;
     let args = read_values(&c, ptr, len)?;
     c.data_mut().make(|b| b.call_function(&function, args))
 }

@@ -28,6 +28,10 @@ impl From<String> for BackendError {
 /// The result of a backend operation.
 pub type BackendResult<T> = Result<T, BackendError>;
 
+/// The full length of a list or set, and its items when that length fits
+/// the guest's buffer (none otherwise).
+pub type Fitting<T> = (usize, Vec<T>);
+
 /// The type `get_type` reports, with its ABI number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u32)]
@@ -78,11 +82,22 @@ pub trait Backend: Send + 'static {
     fn get_string(&mut self, value: &Self::Value) -> BackendResult<NixString>;
     /// Forces the value; its text if it is a path, `None` otherwise.
     fn get_path(&mut self, value: &Self::Value) -> BackendResult<Option<NixString>>;
-    /// Forces a list and gives its elements, unforced.
-    fn get_list(&mut self, value: &Self::Value) -> BackendResult<Vec<Self::Value>>;
-    /// Forces a set and gives, in its order, each attribute's name length
-    /// and value (unforced).
-    fn get_attrs(&mut self, value: &Self::Value) -> BackendResult<Vec<(usize, Self::Value)>>;
+    /// Forces a list and gives its length and, only when it is at most
+    /// `max_len`, its elements, unforced (as the evaluator hands out ids
+    /// only for elements it copies; a length query makes no value).
+    fn get_list(
+        &mut self,
+        value: &Self::Value,
+        max_len: usize,
+    ) -> BackendResult<Fitting<Self::Value>>;
+    /// Forces a set and gives its size and, only when it is at most
+    /// `max_len`, each attribute's name length and value (unforced), in the
+    /// set's order.
+    fn get_attrs(
+        &mut self,
+        value: &Self::Value,
+        max_len: usize,
+    ) -> BackendResult<Fitting<(usize, Self::Value)>>;
     /// Forces a set and gives the name of its `index`th attribute (in the
     /// order of [`Backend::get_attrs`]), `None` past its end.
     fn get_attr_name(
@@ -110,6 +125,9 @@ pub trait Backend: Send + 'static {
     /// A set of these attributes, unforced; a repeated name is kept as the
     /// evaluator keeps it.
     fn make_attrset(&mut self, attrs: Vec<(NixString, Self::Value)>) -> BackendResult<Self::Value>;
+    /// Forces `function` and checks that it can be called (a function, or
+    /// a set with `__functor`), as `forceFunction` does.
+    fn check_function(&mut self, function: &Self::Value) -> BackendResult<()>;
     /// `function` applied to `args` one at a time, each result forced (no
     /// arguments: the function itself, forced); `function` must be a
     /// function (or a set with `__functor`).

@@ -97,7 +97,7 @@ mod show;
 pub mod value;
 
 pub use access::FileAccess;
-pub use backend::{Backend, BackendError, BackendResult, ValueType};
+pub use backend::{Backend, BackendError, BackendResult, Fitting, ValueType};
 pub use builtin::INLINE_WAT;
 pub use log::{Warning, WarningListener};
 pub use model::Model;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::abi::{canonical_path, no_nul};
 use crate::access::FileAccess;
-use crate::backend::{Backend, BackendError, BackendResult, ValueType};
+use crate::backend::{Backend, BackendError, BackendResult, Fitting, ValueType};
 use crate::value::{Attrs, NixString, NixValue, Thunk};
 
 /// The values of one call in this crate's model: the backend of the runner,
@@ -172,19 +172,30 @@ impl Backend for Model {
         }
     }
 
-    fn get_list(&mut self, value: &NixValue) -> BackendResult<Vec<NixValue>> {
+    fn get_list(&mut self, value: &NixValue, max_len: usize) -> BackendResult<Fitting<NixValue>> {
         match self.forced(value)? {
-            NixValue::List(items) => Ok(items.as_ref().clone()),
+            NixValue::List(items) if items.len() <= max_len => {
+                Ok((items.len(), items.as_ref().clone()))
+            }
+            NixValue::List(items) => Ok((items.len(), Vec::new())),
             other => Err(expected("a list", &other).into()),
         }
     }
 
-    fn get_attrs(&mut self, value: &NixValue) -> BackendResult<Vec<(usize, NixValue)>> {
+    fn get_attrs(
+        &mut self,
+        value: &NixValue,
+        max_len: usize,
+    ) -> BackendResult<Fitting<(usize, NixValue)>> {
         let attrs = self.forced_attrs(value)?;
-        Ok(attrs
+        if attrs.len() > max_len {
+            return Ok((attrs.len(), Vec::new()));
+        }
+        let records = attrs
             .iter()
             .map(|(name, value)| (name.len(), value.clone()))
-            .collect())
+            .collect();
+        Ok((attrs.len(), records))
     }
 
     /// As the evaluator: the index is checked against the whole set first,
@@ -259,16 +270,21 @@ impl Backend for Model {
         Ok(value)
     }
 
+    fn check_function(&mut self, function: &NixValue) -> BackendResult<()> {
+        let function = self.forced(function)?;
+        if !is_callable(&function) {
+            return Err(expected("a function", &function).into());
+        }
+        Ok(())
+    }
+
     fn call_function(
         &mut self,
         function: &NixValue,
         args: Vec<NixValue>,
     ) -> BackendResult<NixValue> {
-        let function = self.forced(function)?;
-        if !is_callable(&function) {
-            return Err(expected("a function", &function).into());
-        }
-        let result = apply(&function, &args)?;
+        self.check_function(function)?;
+        let result = apply(function, &args)?;
         self.measure_new(&result)?;
         Ok(result)
     }

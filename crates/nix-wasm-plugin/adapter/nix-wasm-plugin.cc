@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,8 @@ struct WasmCall
 
     uint32_t add(Value * v)
     {
+        if (values.size() > std::numeric_limits<uint32_t>::max())
+            throw Error("a Wasm call cannot hold more than %d values", std::numeric_limits<uint32_t>::max());
         values.push_back(v);
         return values.size() - 1;
     }
@@ -84,6 +87,11 @@ int guarded(void * p, F && body)
     try {
         body(call);
         return 0;
+    } catch (...) {
+        call.exception = std::current_exception();
+    }
+    try {
+        std::rethrow_exception(call.exception);
     } catch (Error & e) {
         call.error = e.info().msg.str();
     } catch (Interrupted & e) {
@@ -93,8 +101,17 @@ int guarded(void * p, F && body)
     } catch (...) {
         call.error = "unknown exception";
     }
-    call.exception = std::current_exception();
     return 1;
+}
+
+/// A test hook (NIX_WASM_PLUGIN_GC_ON_CALL=1): collects garbage while a
+/// call is on the stack (in call_function, and while lists and sets are
+/// being built), so that tests see that the values a call holds survive.
+void collectForTests()
+{
+    static const bool collect = getEnv("NIX_WASM_PLUGIN_GC_ON_CALL").value_or("") == "1";
+    if (collect)
+        GC_gcollect();
 }
 
 /// The path a value names, as Nix 2.8's builtins.readFile finds it
@@ -137,14 +154,21 @@ struct AttrEntry
     uint32_t value;
 };
 
+// Called from Rust: nothing may be thrown out of them.
 void nix_wasm_set_string(void * target, const char * data, size_t len)
 {
-    static_cast<std::string *>(target)->assign(data, len);
+    try {
+        static_cast<std::string *>(target)->assign(data, len);
+    } catch (...) {
+    }
 }
 
 void nix_wasm_warn(const char * data, size_t len)
 {
-    warn("%s", std::string(data, len));
+    try {
+        warn("%s", std::string(data, len));
+    } catch (...) {
+    }
 }
 
 void nix_wasm_value_error(void * p, const char ** data, size_t * len)
@@ -211,29 +235,33 @@ int nix_wasm_value_get_path(void * p, uint32_t h, int32_t * is_path, const char 
     });
 }
 
-int nix_wasm_value_get_list(void * p, uint32_t h, const uint32_t ** items, size_t * len)
+// As the evaluator's copy_list and copy_attrset: handles are made only for
+// what will be copied; a length query makes none.
+int nix_wasm_value_get_list(void * p, uint32_t h, size_t max_len, const uint32_t ** items, size_t * len)
 {
     return guarded(p, [&](WasmCall & c) {
         auto & v = c.get(h);
         c.state.forceList(v, c.pos);
         c.handles.clear();
-        for (auto elem : v.listItems())
-            c.handles.push_back(c.add(elem));
+        if (v.listSize() <= max_len)
+            for (auto elem : v.listItems())
+                c.handles.push_back(c.add(elem));
         *items = c.handles.data();
-        *len = c.handles.size();
+        *len = v.listSize();
     });
 }
 
-int nix_wasm_value_get_attrs(void * p, uint32_t h, const uint32_t ** records, size_t * len)
+int nix_wasm_value_get_attrs(void * p, uint32_t h, size_t max_len, const uint32_t ** records, size_t * len)
 {
     return guarded(p, [&](WasmCall & c) {
         auto & v = c.get(h);
         c.state.forceAttrs(v, c.pos);
         c.handles.clear();
-        for (auto & attr : *v.attrs) {
-            c.handles.push_back(c.add(attr.value));
-            c.handles.push_back(((const std::string &) attr.name).size());
-        }
+        if (v.attrs->size() <= max_len)
+            for (auto & attr : *v.attrs) {
+                c.handles.push_back(c.add(attr.value));
+                c.handles.push_back(((const std::string &) attr.name).size());
+            }
         *records = c.handles.data();
         *len = v.attrs->size();
     });
@@ -304,6 +332,7 @@ int nix_wasm_value_make_list(void * p, const uint32_t * items, size_t len, uint3
             elems.push_back(&c.get(items[i]));
         auto & v = c.alloc(out);
         c.state.mkList(v, len);
+        collectForTests();
         for (size_t i = 0; i < len; ++i)
             v.listElems()[i] = elems[i];
     });
@@ -317,8 +346,14 @@ int nix_wasm_value_make_attrset(void * p, const AttrEntry * entries, size_t len,
             builder.insert(
                 c.state.symbols.create(std::string_view(entries[i].name, entries[i].name_len)),
                 &c.get(entries[i].value));
+        collectForTests();
         c.alloc(out).mkAttrs(builder.finish());
     });
+}
+
+int nix_wasm_value_check_function(void * p, uint32_t f)
+{
+    return guarded(p, [&](WasmCall & c) { c.state.forceFunction(c.get(f), c.pos); });
 }
 
 int nix_wasm_value_call(void * p, uint32_t f, const uint32_t * args, size_t len, uint32_t * out)
@@ -331,11 +366,7 @@ int nix_wasm_value_call(void * p, uint32_t f, const uint32_t * args, size_t len,
             argv.push_back(&c.get(args[i]));
         auto & result = c.alloc(out);
         c.state.callFunction(fun, len, argv.data(), result, c.pos);
-        // A test hook: collect garbage while the call is on the stack, to
-        // show that the values it holds survive.
-        static const bool collect = getEnv("NIX_WASM_PLUGIN_GC_ON_CALL").value_or("") == "1";
-        if (collect)
-            GC_gcollect();
+        collectForTests();
     });
 }
 

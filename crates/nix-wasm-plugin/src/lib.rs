@@ -25,7 +25,8 @@ use std::path::Path;
 use std::sync::{Arc, Once, OnceLock};
 
 use nix_wasm_host::{
-    Backend, BackendError, BackendResult, Host, INLINE_WAT, Limits, NixString, Plugin, ValueType,
+    Backend, BackendError, BackendResult, Fitting, Host, INLINE_WAT, Limits, NixString, Plugin,
+    ValueType,
 };
 
 /// A handle: an index into the current call's value table in the adapter.
@@ -63,12 +64,14 @@ unsafe extern "C" {
     fn nix_wasm_value_get_list(
         call: *mut c_void,
         value: Handle,
+        max_len: usize,
         items: *mut *const Handle,
         len: *mut usize,
     ) -> Status;
     fn nix_wasm_value_get_attrs(
         call: *mut c_void,
         value: Handle,
+        max_len: usize,
         records: *mut *const u32,
         len: *mut usize,
     ) -> Status;
@@ -115,6 +118,7 @@ unsafe extern "C" {
         len: usize,
         out: *mut Handle,
     ) -> Status;
+    fn nix_wasm_value_check_function(call: *mut c_void, function: Handle) -> Status;
     fn nix_wasm_value_call(
         call: *mut c_void,
         function: Handle,
@@ -251,30 +255,42 @@ impl Backend for NixValues {
         Ok((is_path != 0).then(|| NixString::from(unsafe { borrowed(data, len) })))
     }
 
-    fn get_list(&mut self, value: &Handle) -> BackendResult<Vec<Handle>> {
+    fn get_list(&mut self, value: &Handle, max_len: usize) -> BackendResult<Fitting<Handle>> {
         let (mut items, mut len) = (std::ptr::null(), 0);
-        self.status(unsafe { nix_wasm_value_get_list(self.call, *value, &mut items, &mut len) })?;
-        if len == 0 {
-            return Ok(Vec::new());
+        self.status(unsafe {
+            nix_wasm_value_get_list(self.call, *value, max_len, &mut items, &mut len)
+        })?;
+        if len > max_len || len == 0 {
+            return Ok((len, Vec::new()));
         }
         // SAFETY: the adapter lends `len` handles until its next call.
-        Ok(unsafe { std::slice::from_raw_parts(items, len) }.to_vec())
+        Ok((
+            len,
+            unsafe { std::slice::from_raw_parts(items, len) }.to_vec(),
+        ))
     }
 
-    fn get_attrs(&mut self, value: &Handle) -> BackendResult<Vec<(usize, Handle)>> {
+    fn get_attrs(
+        &mut self,
+        value: &Handle,
+        max_len: usize,
+    ) -> BackendResult<Fitting<(usize, Handle)>> {
         let (mut records, mut len) = (std::ptr::null(), 0);
         self.status(unsafe {
-            nix_wasm_value_get_attrs(self.call, *value, &mut records, &mut len)
+            nix_wasm_value_get_attrs(self.call, *value, max_len, &mut records, &mut len)
         })?;
-        if len == 0 {
-            return Ok(Vec::new());
+        if len > max_len || len == 0 {
+            return Ok((len, Vec::new()));
         }
         // SAFETY: the adapter lends `len` (handle, name length) pairs.
         let records = unsafe { std::slice::from_raw_parts(records, 2 * len) };
-        Ok(records
-            .chunks_exact(2)
-            .map(|pair| (pair[1] as usize, pair[0]))
-            .collect())
+        Ok((
+            len,
+            records
+                .chunks_exact(2)
+                .map(|pair| (pair[1] as usize, pair[0]))
+                .collect(),
+        ))
     }
 
     fn get_attr_name(&mut self, value: &Handle, index: usize) -> BackendResult<Option<NixString>> {
@@ -340,6 +356,10 @@ impl Backend for NixValues {
         self.handle(|call, out| unsafe {
             nix_wasm_value_make_attrset(call, entries.as_ptr(), entries.len(), out)
         })
+    }
+
+    fn check_function(&mut self, function: &Handle) -> BackendResult<()> {
+        self.status(unsafe { nix_wasm_value_check_function(self.call, *function) })
     }
 
     fn call_function(&mut self, function: &Handle, args: Vec<Handle>) -> BackendResult<Handle> {
