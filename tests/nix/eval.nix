@@ -11,7 +11,10 @@ let
   rootPath = /. + root;
   callers = import (rootPath + "/nix/lib/callers.nix") { wasmFile = rootPath + "/nix/mailplan.wasm"; };
   wasmCall = if runner == "" then callers.builtin else callers.exec runner;
-  mailplan = import (rootPath + "/nix/lib") { inherit wasmCall; };
+  # With the real builtin, nix/lib's default caller (no wasmCall given).
+  mailplan = import (rootPath + "/nix/lib") (
+    if runner == "" then { } else { inherit wasmCall; }
+  );
 
   # The flake, with stand-in inputs: `lib` needs no nixpkgs.
   flake = import (rootPath + "/flake.nix");

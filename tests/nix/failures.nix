@@ -10,7 +10,10 @@ let
   rootPath = /. + root;
   callers = import (rootPath + "/nix/lib/callers.nix") { wasmFile = rootPath + "/nix/mailplan.wasm"; };
   wasmCall = if runner == "" then callers.builtin else callers.exec runner;
-  mailplan = import (rootPath + "/nix/lib") { inherit wasmCall; };
+  # With the real builtin, nix/lib's default caller (no wasmCall given).
+  mailplan = import (rootPath + "/nix/lib") (
+    if runner == "" then { } else { inherit wasmCall; }
+  );
   base = {
     name = "ExampleCorp";
     domain = "example.com";
