@@ -56,6 +56,25 @@ pub enum ValueType {
     Function = 9,
 }
 
+impl ValueType {
+    /// The type with ABI number `number`, if there is one.
+    pub fn from_abi(number: u32) -> Option<Self> {
+        [
+            ValueType::Int,
+            ValueType::Float,
+            ValueType::Bool,
+            ValueType::String,
+            ValueType::Path,
+            ValueType::Null,
+            ValueType::Attrs,
+            ValueType::List,
+            ValueType::Function,
+        ]
+        .into_iter()
+        .find(|value_type| *value_type as u32 == number)
+    }
+}
+
 /// The values of one call, as the host functions see them.
 ///
 /// A value is an opaque handle ([`Backend::Value`]); the ABI keeps them in
@@ -150,4 +169,18 @@ pub trait Backend: Send + 'static {
     fn read_file(&mut self, path: &Self::Value) -> BackendResult<(String, Vec<u8>)>;
     /// The value in weak head normal form: what the call returns.
     fn force(&mut self, value: &Self::Value) -> BackendResult<Self::Value>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_types_round_trip_through_their_abi_numbers() {
+        for number in 1..=9 {
+            assert_eq!(ValueType::from_abi(number).map(|t| t as u32), Some(number));
+        }
+        assert_eq!(ValueType::from_abi(0), None);
+        assert_eq!(ValueType::from_abi(10), None);
+    }
 }

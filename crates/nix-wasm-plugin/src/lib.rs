@@ -149,11 +149,12 @@ unsafe extern "C" {
     fn nix_wasm_set_string(target: *mut c_void, data: *const u8, len: usize);
 }
 
-/// Bytes the adapter lent for the length of one value function's result.
+/// Bytes (or handles) the adapter lent for the length of one value
+/// function's result.
 ///
 /// # Safety
-/// `data` points to `len` readable bytes, or `len` is 0.
-unsafe fn borrowed<'a>(data: *const u8, len: usize) -> &'a [u8] {
+/// `data` points to `len` readable items, or `len` is 0.
+unsafe fn borrowed<'a, T>(data: *const T, len: usize) -> &'a [T] {
     if len == 0 {
         &[]
     } else {
@@ -207,18 +208,7 @@ impl Backend for NixValues {
         // SAFETY: the call is alive and `out` is writable (so for every
         // value function below).
         self.status(unsafe { nix_wasm_value_type(self.call, *value, &mut out) })?;
-        Ok(match out {
-            1 => Some(ValueType::Int),
-            2 => Some(ValueType::Float),
-            3 => Some(ValueType::Bool),
-            4 => Some(ValueType::String),
-            5 => Some(ValueType::Path),
-            6 => Some(ValueType::Null),
-            7 => Some(ValueType::Attrs),
-            8 => Some(ValueType::List),
-            9 => Some(ValueType::Function),
-            _ => None,
-        })
+        Ok(ValueType::from_abi(out))
     }
 
     fn get_int(&mut self, value: &Handle) -> BackendResult<i64> {
@@ -260,14 +250,11 @@ impl Backend for NixValues {
         self.status(unsafe {
             nix_wasm_value_get_list(self.call, *value, max_len, &mut items, &mut len)
         })?;
-        if len > max_len || len == 0 {
+        if len > max_len {
             return Ok((len, Vec::new()));
         }
         // SAFETY: the adapter lends `len` handles until its next call.
-        Ok((
-            len,
-            unsafe { std::slice::from_raw_parts(items, len) }.to_vec(),
-        ))
+        Ok((len, unsafe { borrowed(items, len) }.to_vec()))
     }
 
     fn get_attrs(
@@ -279,11 +266,11 @@ impl Backend for NixValues {
         self.status(unsafe {
             nix_wasm_value_get_attrs(self.call, *value, max_len, &mut records, &mut len)
         })?;
-        if len > max_len || len == 0 {
+        if len > max_len {
             return Ok((len, Vec::new()));
         }
         // SAFETY: the adapter lends `len` (handle, name length) pairs.
-        let records = unsafe { std::slice::from_raw_parts(records, 2 * len) };
+        let records = unsafe { borrowed(records, 2 * len) };
         Ok((
             len,
             records
