@@ -10,15 +10,17 @@ use crate::declaration::{Declaration, InboundKind, Login, Port, RelayHost, Role,
 use crate::dns::{DnsRecord, RecordData, RecordSource};
 use crate::error::{Error, FieldError};
 use crate::firewall::{self, FirewallInputs, InboundPath, PMG_DELIVERY_PORT};
-use crate::names::{DomainName, EmailAddress, PublicIpv4, is_public_v4};
+use crate::names::{DomainName, EmailAddress, MAX_NAME_LEN, PublicIpv4, Selector, is_public_v4};
 use crate::plan::{
     DdnsPlan, DkimPlan, InboundPlan, MailboxPlan, Mode, MxTarget, PLAN_FORMAT, Plan, PostfixPlan,
     RelayPlan, RelaySource, TlsPlan,
 };
 use crate::postfix::{self, PostfixInputs, SASL_PASSWORD_MAP};
-use crate::provider::{PmgIdentity, RelayProvider, check_credentials, is_implicit_tls_port};
+use crate::provider::{
+    PmgIdentity, RelayProvider, check_credentials, is_implicit_tls_port, nested_lookups_of_include,
+};
 use crate::secret::{SecretPath, SecretSource};
-use crate::spf::{SpfRecord, SpfTerm};
+use crate::spf::{self, MAX_DNS_LOOKUPS, SpfRecord, SpfTerm};
 
 /// A plan together with the secrets it needs, kept apart so the plan can
 /// be printed, logged and diffed.
@@ -427,6 +429,7 @@ fn relay_host_path(decl: &Declaration, roles: &UserRoles<'_>) -> String {
 
 /// Field paths of the relay's parts, for errors.
 struct RelayPaths {
+    host: String,
     user: String,
     password: String,
     port: String,
@@ -434,6 +437,7 @@ struct RelayPaths {
 
 fn resolve_relay(
     decl: &Declaration,
+    hostname: &DomainName,
     roles: &UserRoles<'_>,
     pmg: Option<PmgIdentity<'_>>,
     d: &mut Diagnostics,
@@ -473,6 +477,7 @@ fn resolve_relay(
             provider: RelayProvider::detect(&explicit.host, pmg),
         };
         let paths = RelayPaths {
+            host: "mailRelay.host".into(),
             user: "mailRelay.user".into(),
             password: if explicit.password_file.is_some() {
                 "mailRelay.passwordFile".into()
@@ -496,6 +501,7 @@ fn resolve_relay(
                     provider: RelayProvider::detect(&endpoint.host, pmg),
                 };
                 let paths = RelayPaths {
+                    host: format!("users[{i}].relay.host"),
                     user: format!("users[{i}].name"),
                     password: if user.password_file.is_some() {
                         format!("users[{i}].passwordFile")
@@ -541,9 +547,33 @@ fn resolve_relay(
     for (field, message) in findings.warnings {
         d.warn(format!("{}: {message}", path_of(field)));
     }
+    let loops_back = match &relay.host {
+        RelayHost::Name(name) => (name == hostname).then(|| format!("{name} is mailHostname")),
+        RelayHost::Ipv4(ip) => decl
+            .public_ip
+            .filter(|own| own.addr() == *ip)
+            .map(|_| format!("{ip} is publicIP")),
+    };
+    if let Some(why) = loops_back {
+        d.error(
+            paths.host.clone(),
+            format!(
+                "{why}, the mail VM itself: postfix would bounce every message with \"mail loops back to myself\". Name the relay that should carry the mail, or remove the relay to send directly (standalone)"
+            ),
+        );
+    }
+    let custom = matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom);
     if relay.port.get() == 25
-        && !matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom)
+        && custom
+        && relay.host.private_ipv4().is_none()
+        && decl.isp.port25_outbound == Some(false)
     {
+        d.warn(format!(
+            "{}: the relay is on port 25, but isp.port25Outbound = false says the ISP blocks outbound 25; unless {} is reached without crossing the ISP, use its submission port (587)",
+            paths.port, relay.host
+        ));
+    }
+    if relay.port.get() == 25 && !custom {
         if decl.isp.port25_outbound == Some(false) {
             d.error(
                 paths.port.clone(),
@@ -714,6 +744,60 @@ fn address_records(
     }
 }
 
+/// The sheet's fixed owners below the domain (`_dmarc.`, the DKIM
+/// selector's) must fit DNS's 253 characters, or no DNS server loads the
+/// zone.
+fn check_record_names(decl: &Declaration, d: &mut Diagnostics) {
+    let domain = decl.domain.as_str();
+    let dmarc = format!("_dmarc.{domain}");
+    if dmarc.len() > MAX_NAME_LEN {
+        d.error(
+            "domain",
+            format!(
+                "is {} characters long, so its DMARC record name _dmarc.<domain> would be {}; DNS allows at most {MAX_NAME_LEN}. A mail domain can be at most {} characters",
+                domain.len(),
+                dmarc.len(),
+                MAX_NAME_LEN - "_dmarc.".len()
+            ),
+        );
+        return;
+    }
+    let selector = decl.dkim_selector.as_str();
+    let dkim = format!("{selector}._domainkey.{domain}");
+    if dkim.len() > MAX_NAME_LEN {
+        let room = MAX_NAME_LEN.saturating_sub("._domainkey.".len() + domain.len());
+        d.error(
+            if decl.dkim_selector == Selector::default() {
+                "domain"
+            } else {
+                "dkimSelector"
+            },
+            format!(
+                "the DKIM record name {selector}._domainkey.<domain> would be {} characters long; DNS allows at most {MAX_NAME_LEN}, which leaves {room} for the selector with this domain",
+                dkim.len()
+            ),
+        );
+    }
+}
+
+/// The `mailto:` URI of a report address (RFC 6068), its local part
+/// percent-encoded except for unreserved characters and `+`: in a DMARC
+/// record `!` and `,` must be encoded (RFC 7489 §6.2), and `?`, `#`, `%`
+/// would change what a URI parser reads.
+fn mailto_uri(address: &EmailAddress) -> String {
+    let mut uri = String::from("mailto:");
+    for byte in address.local().bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~+".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push('@');
+    uri.push_str(address.domain().as_str());
+    uri
+}
+
 /// Plans a customer site.
 pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     let mut d = Diagnostics::default();
@@ -728,6 +812,7 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         })?,
     };
     let hostname_in_zone = hostname.is_within(domain);
+    check_record_names(decl, &mut d);
 
     let roles = classify_users(decl, &mut d);
     let inbound = resolve_inbound(decl, &mut d);
@@ -735,7 +820,7 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         Some(Inbound::Pmg { host, ip }) => Some(PmgIdentity { host, ip: *ip }),
         _ => None,
     };
-    let relay = resolve_relay(decl, &roles, pmg, &mut d);
+    let relay = resolve_relay(decl, &hostname, &roles, pmg, &mut d);
     let addressing = resolve_addressing(decl, &roles, &mut d);
 
     if decl.ipv6_ptr && decl.public_ipv6.is_none() {
@@ -908,8 +993,41 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     for term in &decl.spf.extra {
         spf.push(term.clone());
     }
-    if let Err(message) = spf.check_lookup_budget() {
-        d.error("spf.extra", message);
+    match spf.check_lookup_budget(nested_lookups_of_include) {
+        Ok(cost) if !cost.unknown_includes.is_empty() => {
+            const SHOWN: usize = 5;
+            let mut unknown: Vec<String> = cost
+                .unknown_includes
+                .iter()
+                .take(SHOWN)
+                .map(|domain| format!("include:{domain}"))
+                .collect();
+            if cost.unknown_includes.len() > SHOWN {
+                unknown.push(format!("and {} more", cost.unknown_includes.len() - SHOWN));
+            }
+            d.warn(format!(
+                "spf: mailplan does not know how many lookups {} make in turn, so it counts 1 each ({} of {MAX_DNS_LOOKUPS} in all); receivers count the nested ones too, so after publishing check the record with an SPF checker that expands includes",
+                unknown.join(", "),
+                cost.total()
+            ));
+        }
+        Ok(_) => {}
+        Err(message) => d.error("spf.extra", message),
+    }
+    let spf_octets = spf.octets();
+    if spf_octets > spf::MAX_OCTETS {
+        d.error(
+            "spf.extra",
+            format!(
+                "the SPF record would be {spf_octets} characters long; mailplan refuses more than {} (DNS hosts such as Cloudflare refuse longer TXT values, and the answer no longer fits one UDP datagram). Replace ip4:/ip6: lists with their covering ranges, or move senders into an include you host",
+                spf::MAX_OCTETS
+            ),
+        );
+    } else if spf_octets > spf::RECOMMENDED_MAX_OCTETS {
+        d.warn(format!(
+            "spf: the record is {spf_octets} characters long; RFC 7208 §3.4 advises staying under {} so the answer fits one 512-octet UDP datagram. Merge ip4:/ip6: terms into covering ranges where you can",
+            spf::RECOMMENDED_MAX_OCTETS
+        ));
     }
     if spf.uses_ptr() {
         d.warn("spf.extra: the ptr mechanism is slow and unreliable (RFC 7208 §5.5 says do not use it); list ip4:/a: terms instead");
@@ -961,7 +1079,28 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
         crate::declaration::DmarcPolicy::Quarantine => "quarantine",
         crate::declaration::DmarcPolicy::Reject => "reject",
     };
-    let dmarc = format!("v=DMARC1; p={policy}; rua=mailto:{rua}");
+    let dmarc = format!("v=DMARC1; p={policy}; rua={}", mailto_uri(&rua));
+    if rua.domain() == domain {
+        let local = rua.local();
+        let is_mailbox = roles
+            .mailboxes
+            .iter()
+            .any(|(_, address, ..)| address.local().eq_ignore_ascii_case(local));
+        let is_alias = ["postmaster", "abuse"]
+            .iter()
+            .any(|alias| alias.eq_ignore_ascii_case(local))
+            && !roles.mailboxes.is_empty();
+        if !is_mailbox && !is_alias {
+            let field = if decl.dmarc.rua.is_some() {
+                "dmarc.rua"
+            } else {
+                "dmarc.rua (default)"
+            };
+            d.warn(format!(
+                "{field} {rua}: no mailbox on the mail VM receives it, so DMARC aggregate reports will bounce; add a mailbox (postmaster@ and abuse@ go to the first one), or set dmarc.rua to an address that exists"
+            ));
+        }
+    }
     records.push(DnsRecord::publish(
         format!("_dmarc.{domain}"),
         RecordData::Txt(dmarc.clone()),

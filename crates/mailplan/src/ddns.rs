@@ -239,10 +239,11 @@ pub fn resolve(
         );
     }
     let fixed_zones = provider.0.fixed_zones;
+    let mut seen = std::collections::HashSet::new();
     for (i, host) in options.hosts.iter().enumerate() {
         let field = format!("hosts[{i}]");
         let fqdn = host.fqdn(&zone);
-        if options.hosts[..i].contains(host) {
+        if !seen.insert(host) {
             error(&field, format!("{} is listed twice", quoted(host.as_str())));
         } else if fqdn.len() > 253 {
             error(

@@ -48,7 +48,7 @@ pub struct Declaration {
     #[serde(default)]
     pub mail_relay: Option<MailRelayOptions>,
     /// Directory users: mailboxes and role-tagged service credentials.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most::<_, _, MAX_USERS>")]
     pub users: Vec<User>,
     /// Dyndns knobs (the secret is the `domain-provider` user's password).
     #[serde(default)]
@@ -270,12 +270,35 @@ impl RelayHost {
             ));
         }
         if let Ok(ip) = input.parse::<Ipv4Addr>() {
-            if ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast() {
-                return Err(format!("{ip} cannot be a relay host"));
-            }
-            return Ok(Self::Ipv4(ip));
+            let [first, ..] = ip.octets();
+            let why = if ip.is_loopback() {
+                Some(
+                    "a loopback address: the relay would be the mail VM itself, and postfix bounces every message with \"mail loops back to myself\"",
+                )
+            } else if first == 0 {
+                Some("in 0.0.0.0/8, which means \"this host\": postfix would loop back to itself")
+            } else if ip.is_link_local() {
+                Some("a link-local (169.254.0.0/16) address, which no relay is reached at")
+            } else if ip.is_multicast() {
+                Some("a multicast address")
+            } else if first >= 240 {
+                Some("in 240.0.0.0/4, which is reserved and never routed")
+            } else {
+                None
+            };
+            return match why {
+                Some(why) => Err(format!("{ip} cannot be a relay host: it is {why}")),
+                None => Ok(Self::Ipv4(ip)),
+            };
         }
-        DomainName::parse(input).map(Self::Name)
+        let name = DomainName::parse(input)?;
+        let local = name.as_str();
+        if local == "localhost.localdomain" || local.ends_with(".localhost") {
+            return Err(format!(
+                "{local} names this machine (RFC 6761): the relay would be the mail VM itself, and postfix bounces every message with \"mail loops back to myself\""
+            ));
+        }
+        Ok(Self::Name(name))
     }
 
     /// The host name, when it is one.
@@ -387,7 +410,7 @@ pub struct User {
     #[serde(default, deserialize_with = "optional_secret_path")]
     pub password_file: Option<SecretPath>,
     /// Roles; none means "mailbox if the name is an address on the domain".
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most::<_, _, MAX_ROLES>")]
     pub roles: Vec<Role>,
     /// Relay endpoint, for a `mail-relay` user.
     #[serde(default)]
@@ -401,6 +424,7 @@ pub struct DomainProviderOptions {
     /// qdm12/ddns-updater provider identifier.
     pub provider: DdnsProvider,
     /// Labels updated under `domain` (`laufentaler` → laufentaler.ddns.net).
+    #[serde(deserialize_with = "at_most::<_, _, MAX_DDNS_HOSTS>")]
     pub hosts: Vec<RelativeName>,
     /// Account login, for providers that take one.
     #[serde(default)]
@@ -443,6 +467,51 @@ pub enum InboundKind {
     Relay,
     /// A Proxmox Mail Gateway receives, filters and delivers to port 26.
     Pmg,
+}
+
+/// At most this many `users`: a mail VM for one customer site, not a
+/// provider's platform.
+pub const MAX_USERS: usize = 5000;
+/// At most this many `spf.extra` terms (a record that long would break
+/// the size limit anyway).
+pub const MAX_SPF_EXTRA: usize = 256;
+/// At most this many `domainProvider.hosts`.
+pub const MAX_DDNS_HOSTS: usize = 100;
+/// A user has at most one of each role.
+pub const MAX_ROLES: usize = 3;
+
+/// Reads a list of at most `MAX` entries, refusing longer ones with a
+/// message on the list's own path before the rest is read, so that the
+/// work (and, in the plugin, the memory) stays bounded by the limits.
+fn at_most<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct BoundedVisitor<T, const MAX: usize>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, const MAX: usize> Visitor<'de> for BoundedVisitor<T, MAX> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a list of at most {MAX} entries")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let too_long = |count: String| {
+                de::Error::custom(format!("lists {count} entries; at most {MAX} are accepted"))
+            };
+            if let Some(len) = seq.size_hint().filter(|len| *len > MAX) {
+                return Err(too_long(len.to_string()));
+            }
+            let mut all = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                if all.len() == MAX {
+                    return Err(too_long(format!("more than {MAX}")));
+                }
+                all.push(item);
+            }
+            Ok(all)
+        }
+    }
+    deserializer.deserialize_seq(BoundedVisitor::<T, MAX>(std::marker::PhantomData))
 }
 
 /// One value or a list of them.
@@ -540,7 +609,7 @@ impl<'de> Deserialize<'de> for ReportAddress {
 pub struct SpfOptions {
     /// Extra mechanisms (`include:…`, `ip4:…`, `a:…`), merged after the
     /// derived ones.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most::<_, _, MAX_SPF_EXTRA>")]
     pub extra: Vec<SpfTerm>,
     /// The closing `all`; `-all` when absent.
     #[serde(default)]
@@ -606,6 +675,24 @@ mod tests {
             Ok(RelayHost::Ipv4(_))
         ));
         assert!(RelayHost::parse("[smtp.gmail.com]:587").is_err());
+        for looping in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "0.0.0.0",
+            "0.1.2.3",
+            "169.254.10.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "relay.localhost",
+            "localhost.localdomain",
+        ] {
+            let err = RelayHost::parse(looping).unwrap_err();
+            assert!(
+                err.contains("cannot be a relay host") || err.contains("RFC 6761"),
+                "{err}"
+            );
+        }
         assert!(RelayHost::parse("2001:db8::1").is_err());
     }
 

@@ -75,6 +75,10 @@ fn check_host_label(label: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest DNS name in presentation form, without the trailing dot
+/// (RFC 1035 §2.3.4: 255 octets on the wire).
+pub const MAX_NAME_LEN: usize = 253;
+
 /// A fully qualified DNS host or domain name, lowercase, without the
 /// trailing dot, with at least two labels.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,9 +97,9 @@ impl DomainName {
             ));
         }
         let name = input.to_ascii_lowercase();
-        if name.len() > 253 {
+        if name.len() > MAX_NAME_LEN {
             return Err(describe(format!(
-                "it is {} characters long; DNS allows at most 253",
+                "it is {} characters long; DNS allows at most {MAX_NAME_LEN}",
                 name.len()
             )));
         }
@@ -217,6 +221,10 @@ impl RelativeName {
     }
 }
 
+/// The longest DKIM selector: `<selector>._domainkey.` then the shortest
+/// domain (`a.bc`) must fit DNS's 253 characters.
+pub const MAX_SELECTOR_LEN: usize = MAX_NAME_LEN - "._domainkey.a.bc".len();
+
 /// A DKIM selector: dot-separated host labels (`default`, `2026q1`,
 /// `mail.rotated`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +235,12 @@ impl Selector {
     pub fn parse(input: &str) -> Result<Self, String> {
         if input.is_empty() {
             return Err("is empty; the guide's selector is \"default\"".into());
+        }
+        if input.len() > MAX_SELECTOR_LEN {
+            return Err(format!(
+                "is {} characters long; a DKIM selector is a short name such as \"default\" or \"2026q1\", and with \"._domainkey.<domain>\" after it the record name must stay within DNS's 253 (at most {MAX_SELECTOR_LEN} accepted here)",
+                input.len()
+            ));
         }
         let name = input.to_ascii_lowercase();
         for label in name.split('.') {

@@ -66,6 +66,63 @@ pub fn ses_region(host: &str) -> Option<&str> {
     is_aws_region(region).then_some(region)
 }
 
+/// A provider's SPF include and what its own record costs in DNS lookups,
+/// as far as it is known. Receivers count every nested lookup against the
+/// 10 of RFC 7208 §4.6.4, so the budget check needs these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownInclude {
+    /// The include's domain, e.g. `_spf.google.com`.
+    pub domain: &'static str,
+    /// Lookups its own record makes (its includes, recursively); `None`
+    /// when not established.
+    pub nested_lookups: Option<usize>,
+    /// Where that figure comes from, and when it was read.
+    pub source: &'static str,
+}
+
+/// The includes of the provider table, with their nested costs.
+pub const KNOWN_INCLUDES: [KnownInclude; 6] = [
+    KnownInclude {
+        domain: "_spf.google.com",
+        nested_lookups: Some(3),
+        source: "include:_netblocks, _netblocks2 and _netblocks3.google.com, each ip4/ip6 only (dig output quoted in public Q&A; DuoCircle reported in 2025-12 that Google dropped _netblocks3: 3 is kept until a resolver here confirms it); read 2026-12-02",
+    },
+    KnownInclude {
+        domain: "spf.protection.outlook.com",
+        nested_lookups: Some(0),
+        source: "ip4/ip6 ranges only (wirewiki.com SPF pages of domains that include it); read 2026-12-02",
+    },
+    KnownInclude {
+        domain: "sendgrid.net",
+        nested_lookups: Some(0),
+        source: "ip4 ranges only (wirewiki.com SPF pages of domains that include it); read 2026-12-02",
+    },
+    KnownInclude {
+        domain: "mailgun.org",
+        nested_lookups: Some(4),
+        source: "include:_spf.mailgun.org and _spf.eu.mailgun.org; _spf.mailgun.org includes _spf1 and _spf2.mailgun.org (wirewiki.com; spf.guru: \"5 or more lookups\" in all); read 2026-12-02",
+    },
+    KnownInclude {
+        domain: "spf.mailjet.com",
+        nested_lookups: None,
+        source: "not established here (no resolver reachable when the table was written)",
+    },
+    KnownInclude {
+        domain: "amazonses.com",
+        nested_lookups: Some(0),
+        source: "ip4 ranges only (wirewiki.com SPF pages of domains that include it); read 2026-12-02",
+    },
+];
+
+/// The lookups an `include:` of `domain` makes beyond its own, when the
+/// provider table knows them.
+pub fn nested_lookups_of_include(domain: &str) -> Option<usize> {
+    KNOWN_INCLUDES
+        .iter()
+        .find(|known| known.domain == domain)
+        .and_then(|known| known.nested_lookups)
+}
+
 impl RelayProvider {
     /// Every provider, in table order.
     pub const ALL: [RelayProvider; 8] = [

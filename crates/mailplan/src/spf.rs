@@ -1,5 +1,6 @@
 //! SPF records (RFC 7208): term parsing, merging and the DNS-lookup budget.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -349,7 +350,36 @@ impl<'de> Deserialize<'de> for SpfAll {
 #[derive(Debug, Clone, Default)]
 pub struct SpfRecord {
     terms: Vec<SpfTerm>,
+    /// The text of every term, so that pushing stays linear.
+    seen: HashSet<String>,
     all: SpfAll,
+}
+
+/// RFC 7208 §3.4: keep the record small enough that the whole answer
+/// fits a 512-octet UDP datagram; past this, a warning.
+pub const RECOMMENDED_MAX_OCTETS: usize = 450;
+
+/// Longer records are refused: common DNS hosts refuse TXT values over
+/// 2,048 characters (Cloudflare's limit), and the answer no longer fits
+/// the 1,232-octet EDNS buffer resolvers advertise since DNS Flag Day 2020.
+pub const MAX_OCTETS: usize = 2048;
+
+/// The DNS lookups a record costs (RFC 7208 §4.6.4), term by term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupCost {
+    /// Every term that queries DNS, with what it costs: 1, plus the nested
+    /// lookups of an `include:` whose record is known.
+    pub terms: Vec<(String, usize)>,
+    /// `include:` domains whose own nested lookups are not known, each
+    /// counted as 1.
+    pub unknown_includes: Vec<String>,
+}
+
+impl LookupCost {
+    /// The lookups in all.
+    pub fn total(&self) -> usize {
+        self.terms.iter().map(|(_, cost)| cost).sum()
+    }
 }
 
 impl SpfRecord {
@@ -357,6 +387,7 @@ impl SpfRecord {
     pub fn new(all: SpfAll) -> Self {
         Self {
             terms: Vec::new(),
+            seen: HashSet::new(),
             all,
         }
     }
@@ -364,32 +395,72 @@ impl SpfRecord {
     /// Appends a term unless an identical one is already there; the first
     /// occurrence keeps its place.
     pub fn push(&mut self, term: SpfTerm) {
-        let text = term.to_string();
-        if !self.terms.iter().any(|t| t.to_string() == text) {
+        if self.seen.insert(term.to_string()) {
             self.terms.push(term);
         }
     }
 
-    /// The terms that cost a DNS query, in order.
-    pub fn dns_lookup_terms(&self) -> Vec<String> {
-        self.terms
-            .iter()
-            .filter(|t| t.queries_dns())
-            .map(ToString::to_string)
-            .collect()
+    /// What the record costs in DNS lookups. `nested_lookups` tells, for an
+    /// `include:` domain, how many lookups its own record makes (`None`
+    /// when unknown).
+    pub fn lookup_cost(&self, nested_lookups: impl Fn(&str) -> Option<usize>) -> LookupCost {
+        let mut cost = LookupCost {
+            terms: Vec::new(),
+            unknown_includes: Vec::new(),
+        };
+        for term in self.terms.iter().filter(|t| t.queries_dns()) {
+            let nested = match &term.mechanism {
+                Mechanism::Include(domain) => nested_lookups(domain).unwrap_or_else(|| {
+                    cost.unknown_includes.push(domain.clone());
+                    0
+                }),
+                _ => 0,
+            };
+            cost.terms.push((term.to_string(), 1 + nested));
+        }
+        cost
     }
 
-    /// Checks the record against the 10-lookup budget.
-    pub fn check_lookup_budget(&self) -> Result<(), String> {
-        let lookups = self.dns_lookup_terms();
-        if lookups.len() > MAX_DNS_LOOKUPS {
-            return Err(format!(
-                "the SPF record would need {} DNS lookups ({}); RFC 7208 §4.6.4 allows {MAX_DNS_LOOKUPS}, and receivers treat more as a permanent error. Replace includes with ip4:/ip6: ranges or drop unused senders",
-                lookups.len(),
-                lookups.join(" ")
-            ));
+    /// Checks the record against the 10-lookup budget, counting what each
+    /// known include queries in turn, and returns the cost.
+    pub fn check_lookup_budget(
+        &self,
+        nested_lookups: impl Fn(&str) -> Option<usize>,
+    ) -> Result<LookupCost, String> {
+        const SHOWN: usize = 12;
+        let cost = self.lookup_cost(nested_lookups);
+        let total = cost.total();
+        if total <= MAX_DNS_LOOKUPS {
+            return Ok(cost);
         }
-        Ok(())
+        let mut shown: Vec<String> = cost
+            .terms
+            .iter()
+            .take(SHOWN)
+            .map(|(term, lookups)| match lookups {
+                1 => term.clone(),
+                n => format!("{term} ({n}: it includes {} more)", n - 1),
+            })
+            .collect();
+        if cost.terms.len() > SHOWN {
+            shown.push(format!("and {} more", cost.terms.len() - SHOWN));
+        }
+        Err(format!(
+            "the SPF record would need {total} DNS lookups ({}); RFC 7208 §4.6.4 allows {MAX_DNS_LOOKUPS}, and receivers treat more as a permanent error. Replace includes with ip4:/ip6: ranges or drop unused senders",
+            shown.join(", ")
+        ))
+    }
+
+    /// The record's length in octets, as published.
+    pub fn octets(&self) -> usize {
+        "v=spf1".len()
+            + self
+                .terms
+                .iter()
+                .map(|t| 1 + t.to_string().len())
+                .sum::<usize>()
+            + 1
+            + self.all.as_str().len()
     }
 
     /// True when any term is `ptr`.
@@ -482,6 +553,7 @@ mod tests {
 
     #[test]
     fn lookup_budget() {
+        let unknown = |_: &str| None;
         let mut r = SpfRecord::new(SpfAll::Fail);
         r.push(SpfTerm::mx());
         for i in 0..9 {
@@ -489,11 +561,52 @@ mod tests {
         }
         r.push(t("ip4:192.0.2.1"));
         r.push(t("ip6:2001:db8::1"));
-        assert!(r.check_lookup_budget().is_ok());
+        let cost = r.check_lookup_budget(unknown).unwrap();
+        assert_eq!(cost.total(), 10);
+        assert_eq!(cost.unknown_includes.len(), 9);
         r.push(t("a:one-more.example.net"));
-        let err = r.check_lookup_budget().unwrap_err();
+        let err = r.check_lookup_budget(unknown).unwrap_err();
         assert!(err.contains("11 DNS lookups"), "{err}");
         assert!(err.contains("RFC 7208"), "{err}");
+    }
+
+    #[test]
+    fn known_includes_count_their_nested_lookups() {
+        let nested = |domain: &str| (domain == "_spf.google.com").then_some(3);
+        let mut r = SpfRecord::new(SpfAll::Fail);
+        r.push(SpfTerm::mx());
+        r.push(SpfTerm::include("_spf.google.com"));
+        for i in 0..6 {
+            r.push(t(&format!("include:s{i}.example.net")));
+        }
+        let err = r.check_lookup_budget(nested).unwrap_err();
+        assert!(err.contains("11 DNS lookups"), "{err}");
+        assert!(
+            err.contains("include:_spf.google.com (4: it includes 3 more)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn long_budget_errors_list_a_bounded_number_of_terms() {
+        let mut r = SpfRecord::new(SpfAll::Fail);
+        for i in 0..200 {
+            r.push(t(&format!("a:host{i}.example.net")));
+        }
+        let err = r.check_lookup_budget(|_| None).unwrap_err();
+        assert!(err.contains("and 188 more"), "{err}");
+        assert!(err.len() < 1000, "{}", err.len());
+    }
+
+    #[test]
+    fn pushing_many_terms_is_linear() {
+        let mut r = SpfRecord::new(SpfAll::Fail);
+        for i in 0..50_000u32 {
+            r.push(SpfTerm::ip4(Ipv4Addr::from(i)));
+            r.push(SpfTerm::ip4(Ipv4Addr::from(i)));
+        }
+        assert_eq!(r.lookup_cost(|_| None).total(), 0);
+        assert_eq!(r.octets(), r.to_string().len());
     }
 
     #[test]
