@@ -39,27 +39,19 @@ fn warned(plan: &Plan, needle: &str) -> bool {
     plan.warnings.iter().any(|w| w.contains(needle))
 }
 
-/// A domain of exactly `len` characters: 63-character labels under `.com`.
+/// A domain of exactly `len` characters: labels of at most 63 `a`s
+/// before `.com`.
 fn domain_of_length(len: usize) -> String {
-    let mut labels = Vec::new();
-    let mut left = len - ".com".len();
-    while left > 0 {
-        let label = left.min(63);
-        // Leave room for the dot before the next label.
-        let label = if left > label && left - label == 1 {
-            label - 1
-        } else {
-            label
-        };
-        labels.push("a".repeat(label));
-        left -= label;
-        if left > 0 {
-            left -= 1;
-        }
+    let mut name = String::from("com");
+    while name.len() < len {
+        let room = len - name.len() - 1;
+        let label = room.min(63);
+        // Never leave a single character: a label needs its dot.
+        let label = if room - label == 1 { label - 1 } else { label };
+        name = format!("{}.{name}", "a".repeat(label));
     }
-    let domain = format!("{}.com", labels.join("."));
-    assert_eq!(domain.len(), len);
-    domain
+    assert_eq!(name.len(), len);
+    name
 }
 
 const STATIC: &str = "203.0.113.5";
