@@ -160,11 +160,7 @@ nix_wasm::entry_point!(
     "version" => version,
 );
 
-/// Every `builtins.wasm` call runs in a fresh instance that is thrown away
-/// afterwards, so memory never needs to be reused: a bump allocator that
-/// never frees is both the smallest and the fastest choice.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-// SAFETY: wasm32-unknown-unknown plugins run on a single thread.
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::LeakingAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::LeakingAllocator::new()) };
+
+// The allocator is the standard library's (dlmalloc on wasm32), which
+// frees: a bump allocator that never frees ran out of the host's memory
+// limit on inputs the native engine answers (thousands of SPF terms).
