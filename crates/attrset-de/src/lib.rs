@@ -87,6 +87,181 @@ enum Segment {
     Index(usize),
 }
 
+/// How many characters of a value [`quoted`] shows, escapes included.
+pub const QUOTED_MAX: usize = 80;
+
+/// True for characters that must not reach a terminal or a log raw:
+/// controls (Unicode Cc), format characters (Cf: bidi overrides and
+/// isolates, zero-width characters, the byte-order mark, …) and the line
+/// and paragraph separators (Zl, Zp).
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            u32::from(c),
+            0xad | 0x600..=0x605
+                | 0x61c
+                | 0x6dd
+                | 0x70f
+                | 0x890..=0x891
+                | 0x8e2
+                | 0x180e
+                | 0x200b..=0x200f
+                | 0x2028..=0x202e
+                | 0x2060..=0x206f
+                | 0xfeff
+                | 0xfff9..=0xfffb
+                | 0x110bd
+                | 0x110cd
+                | 0x13430..=0x1343f
+                | 0x1bca0..=0x1bca3
+                | 0x1d173..=0x1d17a
+                | 0xe0001
+                | 0xe0020..=0xe007f
+        )
+}
+
+/// Appends `\u{hex}` for `c`, without `core`'s integer formatting.
+fn push_unicode_escape(out: &mut String, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u{");
+    let code = u32::from(c);
+    let digits = (32 - (code | 1).leading_zeros()).div_ceil(4);
+    for shift in (0..digits).rev() {
+        out.push(char::from(HEX[((code >> (shift * 4)) & 0xf) as usize]));
+    }
+    out.push('}');
+}
+
+/// Appends `c` as it is shown between double quotes.
+fn push_quoted_char(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if is_unprintable(c) => push_unicode_escape(out, c),
+        c => out.push(c),
+    }
+}
+
+/// Quotes a value for a message: in double quotes, with quotes,
+/// backslashes and every [unprintable](is_unprintable) character escaped,
+/// so the message stays one visible line; cut with `…` after
+/// [`QUOTED_MAX`] characters. Every value and every unusual attribute name
+/// in a message goes through here.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    let mut shown = 0;
+    let mut one = String::new();
+    for c in text.chars() {
+        one.clear();
+        push_quoted_char(&mut one, c);
+        let width = one.chars().count();
+        if shown + width > QUOTED_MAX {
+            out.push('…');
+            break;
+        }
+        shown += width;
+        out.push_str(&one);
+    }
+    out.push('"');
+    out
+}
+
+/// A message line made safe to print: unprintable characters that slipped
+/// through are escaped, and the line is cut with `…` after `max`
+/// characters.
+pub fn printable_line(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut shown = 0;
+    let mut one = String::new();
+    for c in text.chars() {
+        one.clear();
+        if is_unprintable(c) {
+            push_unicode_escape(&mut one, c);
+        } else {
+            one.push(c);
+        }
+        let width = one.chars().count();
+        if shown + width > max {
+            out.push('…');
+            break;
+        }
+        shown += width;
+        out.push_str(&one);
+    }
+    out
+}
+
+/// True for an attribute name shown bare in a path: an identifier such as
+/// `mailRelay` or `password-file`, not longer than [`QUOTED_MAX`].
+fn is_plain_name(name: &str) -> bool {
+    name.len() <= QUOTED_MAX
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A path into a tree, outermost step first, shown as
+/// `users[2].relay.port`. Attribute names that are not plain identifiers
+/// are shown [quoted] (`spf."bad\nkey"`), so a hostile name can neither
+/// forge a line nor make one unbounded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TreePath(Vec<Segment>);
+
+impl TreePath {
+    /// The empty path: the value passed in.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Steps into the attribute `name`.
+    pub fn push_attr(&mut self, name: &str) {
+        self.0.push(Segment::Attr(name.to_string()));
+    }
+
+    /// Steps into the list item `index`.
+    pub fn push_index(&mut self, index: usize) {
+        self.0.push(Segment::Index(index));
+    }
+
+    /// Steps back out of the innermost step.
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
+    /// True for the path of the value passed in.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for TreePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Attr(name) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    if is_plain_name(name) {
+                        f.write_str(name)?;
+                    } else {
+                        f.write_str(&quoted(name))?;
+                    }
+                }
+                Segment::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Why a Nix value does not fit the Rust type, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeError {
@@ -110,20 +285,9 @@ impl DeError {
 
     /// The path of the offending value, e.g. `users[2].relay.port`; empty
     /// for the value passed in.
+    /// Unusual attribute names are shown quoted (see [`TreePath`]).
     pub fn path(&self) -> String {
-        let mut path = String::new();
-        for segment in self.reversed_path.iter().rev() {
-            match segment {
-                Segment::Attr(name) => {
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(name);
-                }
-                Segment::Index(i) => path.push_str(&format!("[{i}]")),
-            }
-        }
-        path
+        TreePath(self.reversed_path.iter().rev().cloned().collect()).to_string()
     }
 
     /// What is wrong, without the path.
@@ -144,42 +308,29 @@ impl fmt::Display for DeError {
 impl std::error::Error for DeError {}
 
 /// Describes an unexpected value by kind and, except for floats, by
-/// value. Floats and strings are rendered without `core`'s float, `Debug`
-/// and `escape_default` formatting, which would bloat every plugin.
+/// value. Floats are rendered without `core`'s float formatting, which
+/// would bloat every plugin; strings go through [`quoted`].
 fn describe(unexpected: Unexpected<'_>) -> String {
     match unexpected {
         Unexpected::Float(_) => "a floating-point number".to_string(),
-        Unexpected::Str(text) => format!("string \"{}\"", escape_default(text)),
+        Unexpected::Str(text) => format!("string {}", quoted(text)),
+        Unexpected::Char(c) => format!("character {}", quoted(c.encode_utf8(&mut [0; 4]))),
         other => other.to_string(),
     }
 }
 
-/// The same text as `str::escape_default`, in a fraction of the code.
-fn escape_default(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            '\\' | '\'' | '"' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' '..='~' => out.push(c),
-            _ => {
-                out.push_str("\\u{");
-                let code = c as u32;
-                let digits = (32 - (code | 1).leading_zeros()).div_ceil(4);
-                for shift in (0..digits).rev() {
-                    out.push(char::from(HEX[((code >> (shift * 4)) & 0xf) as usize]));
-                }
-                out.push('}');
-            }
+/// serde's list of expected names: "`a`", "`a` or `b`", "one of `a`, `b`,
+/// `c`". The names come from the Rust type, never from the input.
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => "nothing".to_string(),
+        [one] => format!("`{one}`"),
+        [a, b] => format!("`{a}` or `{b}`"),
+        all => {
+            let listed: Vec<String> = all.iter().map(|name| format!("`{name}`")).collect();
+            format!("one of {}", listed.join(", "))
         }
     }
-    out
 }
 
 impl de::Error for DeError {
@@ -199,6 +350,20 @@ impl de::Error for DeError {
             "invalid value: {}, expected {expected}",
             describe(unexpected)
         ))
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        DeError::new(format!(
+            "unknown variant {}, expected {}",
+            quoted(variant),
+            one_of(expected)
+        ))
+    }
+
+    /// The name is not repeated: the path already ends with it, shown
+    /// quoted when it is unusual.
+    fn unknown_field(_field: &str, expected: &'static [&'static str]) -> Self {
+        DeError::new(format!("unknown field, expected {}", one_of(expected)))
     }
 }
 
@@ -755,7 +920,7 @@ mod tests {
         );
         assert_eq!(
             read(json!({ "name": "n", "list": [{ "prot": 1 }] })).unwrap_err(),
-            "list[0].prot: unknown field `prot`, expected `port`"
+            "list[0].prot: unknown field, expected `port`"
         );
         assert_eq!(read(json!({})).unwrap_err(), "missing field `name`");
     }
@@ -780,7 +945,7 @@ mod tests {
         );
         assert_eq!(
             read(json!({ "name": "n", "list": [{ "port": "ü" }] })).unwrap_err(),
-            "list[0].port: invalid type: string \"\\u{fc}\", expected u16"
+            "list[0].port: invalid type: string \"ü\", expected u16"
         );
     }
 
@@ -850,19 +1015,70 @@ mod tests {
     }
 
     #[test]
-    fn strings_are_escaped_like_escape_default() {
-        for text in [
-            "plain",
-            "tab\tnl\ncr\r",
-            "q\"a'b\\",
-            "ü€😀\u{0}\u{7f}\u{10ffff}",
-            "",
+    fn quoting_escapes_unprintable_characters_and_truncates() {
+        use super::quoted;
+        assert_eq!(quoted("a\nb"), "\"a\\nb\"");
+        assert_eq!(quoted("a\"b\\c\u{0}\u{1b}"), "\"a\\\"b\\\\c\\u{0}\\u{1b}\"");
+        assert_eq!(quoted("bücher 😀"), "\"bücher 😀\"");
+        for (raw, shown) in [
+            ('\u{2028}', "\\u{2028}"),
+            ('\u{2029}', "\\u{2029}"),
+            ('\u{202e}', "\\u{202e}"),
+            ('\u{2066}', "\\u{2066}"),
+            ('\u{200b}', "\\u{200b}"),
+            ('\u{200e}', "\\u{200e}"),
+            ('\u{feff}', "\\u{feff}"),
+            ('\u{ad}', "\\u{ad}"),
+            ('\u{85}', "\\u{85}"),
         ] {
-            assert_eq!(
-                super::escape_default(text),
-                text.escape_default().to_string()
-            );
+            assert_eq!(quoted(&format!("a{raw}b")), format!("\"a{shown}b\""));
         }
+        let long = quoted(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), super::QUOTED_MAX + 3);
+        assert!(long.ends_with("…\""));
+        // Escapes count towards the bound.
+        assert!(quoted(&"\u{1b}".repeat(10_000)).chars().count() <= super::QUOTED_MAX + 3);
+    }
+
+    #[test]
+    fn unusual_attribute_names_are_quoted_in_the_path() {
+        let err = read(json!({ "name": "n", "list": [{ "bad\nkey\u{1b}[2J": 1 }] })).unwrap_err();
+        assert_eq!(
+            err,
+            "list[0].\"bad\\nkey\\u{1b}[2J\": unknown field, expected `port`"
+        );
+        let huge = "k".repeat(10_000_000);
+        let err = read(json!({ "name": "n", huge: 1 })).unwrap_err();
+        assert!(err.len() < 200, "{} bytes", err.len());
+        assert!(err.starts_with("\"kkk"), "{err}");
+        let err = read(json!({ "name": "n", "a.b": 1 })).unwrap_err();
+        assert!(err.starts_with("\"a.b\": "), "{err}");
+    }
+
+    #[test]
+    fn unknown_variants_are_quoted() {
+        let err =
+            read(json!({ "name": "n", "kind": "plain\u{1b}]0;pwned\u{7}\nforged" })).unwrap_err();
+        assert_eq!(
+            err,
+            "kind: unknown variant \"plain\\u{1b}]0;pwned\\u{7}\\nforged\", expected `plain` or `tagged`"
+        );
+        let err = read(json!({ "name": "n", "kind": "v".repeat(100_000) })).unwrap_err();
+        assert!(err.len() < 200, "{} bytes", err.len());
+    }
+
+    #[test]
+    fn long_strings_of_the_wrong_type_are_cut() {
+        let err = read(json!({ "name": "n", "list": [{ "port": "p\u{2028}".repeat(100_000) }] }))
+            .unwrap_err();
+        assert!(err.len() < 200, "{} bytes", err.len());
+        assert!(!err.contains('\u{2028}'), "{err}");
+    }
+
+    #[test]
+    fn printable_lines_are_escaped_and_cut() {
+        assert_eq!(super::printable_line("a\u{1b}b\"c", 100), "a\\u{1b}b\"c");
+        assert_eq!(super::printable_line("abcdef", 3), "abc…");
     }
 
     #[test]

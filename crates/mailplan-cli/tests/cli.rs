@@ -116,6 +116,33 @@ fn bad_input_exits_non_zero_with_the_field_path_on_stderr() {
 }
 
 #[test]
+fn a_json_attribute_given_twice_is_refused() {
+    let out = mailplan()
+        .args(["check", "-"])
+        .write_stdin(
+            "{ \"name\": \"X\", \"domain\": \"example.com\", \"publicIP\": \"203.0.113.5\",\n  \"mailRelay\": { \"host\": \"smtp.gmail.com\", \"user\": \"a@example.com\", \"passwordFile\": \"/run/secrets/a\" },\n  \"mailRelay\": { \"host\": \"smtp.sendgrid.net\" } }",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("mailRelay: is given twice (again at line 3, column 13); keep one"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_json_byte_order_mark_is_skipped() {
+    let text = std::fs::read_to_string(example("gmail-addmailrelay.json")).unwrap();
+    mailplan()
+        .args(["check", "-"])
+        .write_stdin(format!("\u{feff}{text}"))
+        .assert()
+        .success();
+}
+
+#[test]
 fn rule_errors_list_every_problem() {
     let out = mailplan()
         .args(["check", "-"])

@@ -219,7 +219,9 @@ fn nix_only_values_get_clean_errors() {
     .unwrap();
     let message = panic_message(wasm("plan", &with(&base, "mailRelay", relay)));
     assert!(
-        message.contains("mailRelay.port: is a fractional number"),
+        message.contains(
+            "mailRelay.port: is a floating-point number; write the port as the whole number 587"
+        ),
         "{message}"
     );
 

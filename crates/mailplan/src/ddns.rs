@@ -179,16 +179,99 @@ impl fmt::Display for SecretKey {
     }
 }
 
+impl SecretKey {
+    /// Reads a key name. Operators paste the token itself here, so a
+    /// refusal describes the value's shape and never shows it.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        if let Some(known) = PROVIDERS.iter().find(|p| p.secret_key == input) {
+            return Ok(SecretKey(known.secret_key));
+        }
+        let looks_like_a_key = input.len() <= 32
+            && input
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let what = if input.is_empty() {
+            "is empty".to_string()
+        } else if looks_like_a_key {
+            "is not a key ddns-updater keeps a secret under".to_string()
+        } else {
+            format!(
+                "does not look like a settings key name ({} characters, not a short lowercase word); if it is the secret itself, it belongs in the domain-provider user's passwordFile or password",
+                input.chars().count()
+            )
+        };
+        Err(format!(
+            "{what}; write the name of the key, {}, or leave secretKey out for the provider's own (value not shown in case it is a secret)",
+            secret_key_names()
+        ))
+    }
+}
+
+/// Every key a secret can go under, quoted: `"api_key", "client_key", …`.
+fn secret_key_names() -> String {
+    let mut keys: Vec<&str> = PROVIDERS.iter().map(|p| p.secret_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let names: Vec<String> = keys.iter().map(|key| format!("\"{key}\"")).collect();
+    format!("one of {}", names.join(", "))
+}
+
+/// Reads `secretKey` from a string, and refuses anything else without
+/// describing it.
+struct SecretKeyVisitor;
+
+impl SecretKeyVisitor {
+    fn not_a_string<E: serde::de::Error>() -> E {
+        E::custom(format!(
+            "must be a string naming the settings key, {} (value not shown in case it is a secret)",
+            secret_key_names()
+        ))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SecretKeyVisitor {
+    type Value = SecretKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a settings key name such as \"token\"")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<SecretKey, E> {
+        SecretKey::parse(value).map_err(E::custom)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<SecretKey, E> {
+        Err(Self::not_a_string())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<SecretKey, E> {
+        Err(Self::not_a_string())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<SecretKey, E> {
+        Err(Self::not_a_string())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<SecretKey, E> {
+        Err(Self::not_a_string())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<SecretKey, E> {
+        Err(Self::not_a_string())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<SecretKey, A::Error> {
+        Err(Self::not_a_string())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<SecretKey, A::Error> {
+        Err(Self::not_a_string())
+    }
+}
+
 impl<'de> Deserialize<'de> for SecretKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = Text::deserialize(deserializer)?;
-        let known = PROVIDERS.iter().find(|p| p.secret_key == text.0);
-        known.map(|p| SecretKey(p.secret_key)).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "{} is not a ddns-updater secret key; expected \"password\" or \"token\" (or the provider's own key, such as \"client_key\")",
-                quoted(&text.0)
-            ))
-        })
+        deserializer.deserialize_any(SecretKeyVisitor)
     }
 }
 
@@ -422,5 +505,38 @@ impl DdnsPlan {
             environment: BTreeMap::new(),
             settings: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret_key_error(value: serde_json::Value) -> String {
+        attrset_de::from_tree::<SecretKey, _>(&value)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn secret_keys_are_never_quoted_back() {
+        assert_eq!(SecretKey::parse("token").unwrap().as_str(), "token");
+        for pasted in [
+            "dGhpcyBpcyBub3QgYSByZWFsIHRva2Vu",
+            "zqxw-topsecret-9f8e7d",
+            "tokenzqxw",
+            "pass word zqxw",
+            "zqxw\u{1b}",
+        ] {
+            let err = secret_key_error(serde_json::json!(pasted));
+            assert!(!err.contains("zqxw") && !err.contains("dGhp"), "{err}");
+            assert!(err.contains("\"token\""), "{err}");
+            assert!(err.contains("value not shown"), "{err}");
+        }
+        let err = secret_key_error(serde_json::json!("dGhpcyBpcyBub3QgYSByZWFsIHRva2Vu"));
+        assert!(err.contains("passwordFile"), "{err}");
+        let err = secret_key_error(serde_json::json!(987654321));
+        assert!(!err.contains("987654321"), "{err}");
+        assert!(err.starts_with("must be a string"), "{err}");
     }
 }

@@ -228,10 +228,32 @@ impl<'de> Deserialize<'de> for Port {
                 Port::new(i64::try_from(v).unwrap_or(i64::MAX))
                     .map_err(|_| E::custom(format!("{v} is not a TCP port (1-65535)")))
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Port, E> {
-                Err(E::custom(
-                    "is a fractional number, not a TCP port: write a whole number such as 587",
-                ))
+            /// JSON hands over `-0`, `587.0` and integers beyond `i64`
+            /// (`9223372036854775808`) as floats too, so the message
+            /// depends on the number. Floats are never formatted (that
+            /// would bloat the plugin): whole ones are shown as integers
+            /// while that is exact (up to 2^53), and described beyond.
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Port, E> {
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                Err(E::custom(if !v.is_finite() {
+                    "is not a finite number; a TCP port is a whole number from 1 to 65535, such as 587".to_string()
+                } else if v.fract() != 0.0 {
+                    "is a fractional number, not a TCP port: write a whole number such as 587"
+                        .to_string()
+                } else if v == 0.0 && v.is_sign_negative() {
+                    "-0 is not a TCP port (1-65535)".to_string()
+                } else if (1.0..=65535.0).contains(&v) {
+                    format!(
+                        "is a floating-point number; write the port as the whole number {}",
+                        v as u16
+                    )
+                } else if (-EXACT..=EXACT).contains(&v) {
+                    format!("{} is not a TCP port (1-65535)", v as i64)
+                } else if v > 0.0 {
+                    "is a whole number far too large to be a TCP port (1-65535)".to_string()
+                } else {
+                    "is a negative number, not a TCP port (1-65535)".to_string()
+                }))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Port, E> {
                 Err(E::custom(format!(
@@ -641,6 +663,36 @@ mod tests {
         );
         assert!(Port::new(0).is_err());
         assert!(Port::new(-1).is_err());
+    }
+
+    fn port_error(json: &str) -> String {
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        attrset_de::from_tree::<Port, _>(&value)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn port_messages_say_what_the_number_is() {
+        assert_eq!(port_error("-0"), "-0 is not a TCP port (1-65535)");
+        for huge in ["9223372036854775808", "18446744073709551616", "1e300"] {
+            assert_eq!(
+                port_error(huge),
+                "is a whole number far too large to be a TCP port (1-65535)"
+            );
+        }
+        assert_eq!(
+            port_error("-9223372036854775809"),
+            "is a negative number, not a TCP port (1-65535)"
+        );
+        assert_eq!(port_error("-2.0"), "-2 is not a TCP port (1-65535)");
+        assert_eq!(port_error("70000.0"), "70000 is not a TCP port (1-65535)");
+        assert_eq!(port_error("0.0"), "0 is not a TCP port (1-65535)");
+        assert_eq!(
+            port_error("587.0"),
+            "is a floating-point number; write the port as the whole number 587"
+        );
+        assert!(port_error("587.5").starts_with("is a fractional number"));
     }
 
     #[test]

@@ -13,13 +13,22 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The longest line, in characters, an error prints. Values are quoted
+/// at most [`attrset_de::QUOTED_MAX`] characters long, so only a message
+/// quoting many of them comes near this.
+pub const MAX_LINE: usize = 1000;
+
 impl fmt::Display for FieldError {
+    /// One line: values and unusual names are escaped where they enter a
+    /// message; this last pass catches anything that slipped through and
+    /// cuts the line at [`MAX_LINE`] characters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
+        let line = if self.path.is_empty() {
+            attrset_de::printable_line(&self.message, MAX_LINE)
         } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+            attrset_de::printable_line(&format!("{}: {}", self.path, self.message), MAX_LINE)
+        };
+        f.write_str(&line)
     }
 }
 
@@ -62,14 +71,21 @@ impl Error {
 
 /// Moves the field named in serde's "missing field"/"unknown field"
 /// messages into the path, so every error reads `path: what to do`.
+///
+/// attrset-de's unknown-field message leaves the name out, because its
+/// path already ends with it; serde's own wording names it in backticks,
+/// and that name is joined to the path like any other attribute name.
 fn refine_serde_message(path: String, message: String) -> (String, String) {
     let join = |field: &str| {
+        let mut segment = attrset_de::TreePath::new();
+        segment.push_attr(field);
+        let segment = segment.to_string();
         if path.is_empty() {
-            field.to_string()
-        } else if path == field || path.ends_with(&format!(".{field}")) {
+            segment
+        } else if path == segment || path.ends_with(&format!(".{segment}")) {
             path.clone()
         } else {
-            format!("{path}.{field}")
+            format!("{path}.{segment}")
         }
     };
     let field_in_backticks = |rest: &str| rest.split('`').next().map(str::to_string);
@@ -79,11 +95,17 @@ fn refine_serde_message(path: String, message: String) -> (String, String) {
     {
         return (join(&field), "is required but missing".to_string());
     }
+    if let Some(expected) = message.strip_prefix("unknown field, expected ") {
+        return (
+            path,
+            format!("is not a known attribute (a typo?); expected {expected}"),
+        );
+    }
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some(field) = field_in_backticks(rest)
     {
         let expected = rest
-            .split_once(", expected ")
+            .rsplit_once(", expected ")
             .map(|(_, e)| format!("; expected {e}"))
             .unwrap_or_default();
         return (
@@ -127,6 +149,33 @@ mod tests {
         );
         assert_eq!(path, "mailRelay.hots");
         assert!(message.contains("expected one of `name`"));
+    }
+
+    #[test]
+    fn serde_field_names_are_quoted_when_joined() {
+        let (path, _) = refine_serde_message(
+            "spf".into(),
+            "unknown field `bad\nkey`, expected `extra` or `all`".into(),
+        );
+        assert_eq!(path, "spf.\"bad\\nkey\"");
+        let (path, message) = refine_serde_message(
+            "spf.\"bad\\nkey\"".into(),
+            "unknown field, expected `extra` or `all`".into(),
+        );
+        assert_eq!(path, "spf.\"bad\\nkey\"");
+        assert_eq!(
+            message,
+            "is not a known attribute (a typo?); expected `extra` or `all`"
+        );
+    }
+
+    #[test]
+    fn display_is_one_bounded_line() {
+        let e = Error::single("a", format!("x\ny\u{202e}{}", "z".repeat(5000)));
+        let shown = e.to_string();
+        assert_eq!(shown.lines().count(), 1, "{shown}");
+        assert!(!shown.contains('\u{202e}'));
+        assert_eq!(shown.chars().count(), MAX_LINE + 1);
     }
 
     #[test]

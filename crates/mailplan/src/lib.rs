@@ -32,6 +32,7 @@ pub mod secret;
 pub mod spf;
 
 mod build;
+mod json;
 
 pub use build::{Planned, RelayCredential, Secrets, mx_never_points_at_a_cname, plan};
 pub use declaration::Declaration;
@@ -39,22 +40,10 @@ pub use error::{Error, FieldError};
 pub use plan::Plan;
 
 /// Reads a declaration from JSON text. Syntax errors give the line and
-/// column; value errors give the field path.
+/// column; value errors, and an attribute given twice, give the field
+/// path. A leading byte-order mark is skipped.
 pub fn from_json(text: &str) -> Result<Declaration, Error> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        let suffix = format!(" at line {} column {}", e.line(), e.column());
-        Error::single(
-            "",
-            format!(
-                "JSON syntax error at line {}, column {}: {}",
-                e.line(),
-                e.column(),
-                message.strip_suffix(&suffix).unwrap_or(&message)
-            ),
-        )
-    })?;
-    from_json_value(&value)
+    from_json_value(&json::parse(text)?)
 }
 
 /// Reads a declaration from a JSON document (also the target of other
@@ -67,4 +56,62 @@ pub fn from_json_value(value: &serde_json::Value) -> Result<Declaration, Error> 
 /// Plans a declaration given as JSON text.
 pub fn plan_json(text: &str) -> Result<Planned, Error> {
     plan(&from_json(text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    fn base() -> serde_json::Value {
+        json!({ "name": "ExampleCorp", "domain": "example.com", "publicIP": "203.0.113.5" })
+    }
+
+    fn with(field: &str, value: serde_json::Value) -> serde_json::Value {
+        let mut declaration = base();
+        declaration[field] = value;
+        declaration
+    }
+
+    #[test]
+    fn hostile_text_never_reaches_an_error_line_raw_or_unbounded() {
+        let nasty = "x\u{1b}[2J\u{1b}]0;pwned\u{7}\n\rforged: line\u{2028}\u{2029}\u{202e}\u{2066}\u{200b}\u{200e}\u{feff}\u{85}";
+        let long = format!("{nasty}{}", "y".repeat(10_000_000));
+        let mut hostile = Vec::new();
+        for text in [nasty.to_string(), long] {
+            hostile.extend([
+                with("tls", json!(text)),
+                with("inbound", json!({ "kind": text })),
+                with("dmarc", json!({ "policy": text })),
+                with("users", json!([{ "name": "a", "roles": [text] }])),
+                with("spf", json!({ "extra": [text] })),
+                with("spf", json!({ "extra": [format!("ip4:192.0.2.0/{text}")] })),
+                with("spf", json!({ text.clone(): 1 })),
+                with(&text, json!(1)),
+                with(
+                    "mailRelay",
+                    json!({ "host": "smtp.gmail.com", "port": text }),
+                ),
+                with("domain", json!(text)),
+                with("ipv6Ptr", json!(text)),
+                with("tls", json!({ text.clone(): null })),
+            ]);
+        }
+        for declaration in hostile {
+            let error = crate::from_json_value(&declaration).unwrap_err();
+            let shown = error.to_string();
+            let lines: Vec<&str> = shown.split('\n').collect();
+            assert_eq!(lines.len(), error.problems().len(), "{shown:?}");
+            for line in lines {
+                assert!(
+                    !line.chars().any(attrset_de::is_unprintable),
+                    "raw character in {line:?}"
+                );
+                assert!(
+                    line.chars().count() <= crate::error::MAX_LINE,
+                    "{} characters",
+                    line.chars().count()
+                );
+            }
+        }
+    }
 }

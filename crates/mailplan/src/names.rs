@@ -11,30 +11,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Quotes a user-supplied value for an error message, escaping quotes,
-/// backslashes and control characters so the message stays on one line;
-/// long values are cut at 80 characters.
-pub(crate) fn quoted(value: &str) -> String {
-    const MAX: usize = 80;
-    let mut out = String::from("\"");
-    for (count, c) in value.chars().enumerate() {
-        if count == MAX {
-            out.push('…');
-            break;
-        }
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(crate) use attrset_de::quoted;
 
 /// Checks one DNS label under the host-name rules (RFC 952/1123: letters,
 /// digits and inner hyphens, 1 to 63 octets).
@@ -561,5 +538,20 @@ mod tests {
         assert_eq!(quoted("a\"b\\c\u{0}"), "\"a\\\"b\\\\c\\u{0}\"");
         assert_eq!(quoted("bücher"), "\"bücher\"");
         assert!(quoted(&"x".repeat(200)).ends_with("…\""));
+    }
+
+    #[test]
+    fn quoting_escapes_invisible_and_line_breaking_characters() {
+        for c in [
+            '\u{2028}', '\u{2029}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}',
+            '\u{200e}', '\u{200f}', '\u{feff}', '\u{1b}', '\u{7f}', '\u{85}',
+        ] {
+            let shown = quoted(&format!("example{c}.com"));
+            assert!(!shown.contains(c), "{:x} shown raw", u32::from(c));
+            assert!(
+                shown.contains(&format!("\\u{{{:x}}}", u32::from(c))),
+                "{shown}"
+            );
+        }
     }
 }

@@ -111,7 +111,12 @@ fn parse_prefix_len(text: &str, max: u8) -> Result<u8, String> {
     text.parse::<u8>()
         .ok()
         .filter(|len| *len <= max)
-        .ok_or_else(|| format!("/{text} is not a prefix length (0-{max})"))
+        .ok_or_else(|| {
+            format!(
+                "{} is not a prefix length (0-{max})",
+                quoted(&format!("/{text}"))
+            )
+        })
 }
 
 /// Splits `a`/`mx` arguments into the optional domain and dual CIDR.
@@ -535,6 +540,29 @@ mod tests {
         ] {
             assert!(SpfTerm::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn bad_terms_are_quoted_escaped() {
+        for bad in [
+            "ip4:192.0.2.0/3\u{1b}[2J",
+            "ip6:2001:db8::/1\n2",
+            "a/\u{202e}4",
+            "mx//1\u{2028}",
+            "fo\u{1b}o:bar",
+            "include:a\u{7}b.com",
+        ] {
+            let err = SpfTerm::parse(bad).unwrap_err();
+            assert!(
+                !err.chars().any(attrset_de::is_unprintable),
+                "{bad:?} shown raw: {err:?}"
+            );
+            assert!(err.contains("\\u{") || err.contains("\\n"), "{err:?}");
+        }
+        assert_eq!(
+            SpfTerm::parse("ip4:192.0.2.0/33").unwrap_err(),
+            "\"/33\" is not a prefix length (0-32)"
+        );
     }
 
     #[test]

@@ -217,7 +217,7 @@ fn user_errors_name_their_field() {
         (
             json!([{ "name": "a", "roles": ["admin"] }]),
             "users[0].roles[0]",
-            "unknown variant `admin`",
+            "unknown variant \"admin\"",
         ),
         (
             json!([{ "name": "a b" }]),
