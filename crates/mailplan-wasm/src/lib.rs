@@ -160,7 +160,6 @@ nix_wasm::entry_point!(
     "version" => version,
 );
 
-
 // The allocator is the standard library's (dlmalloc on wasm32), which
 // frees: a bump allocator that never frees ran out of the host's memory
 // limit on inputs the native engine answers (thousands of SPF terms).

@@ -290,6 +290,83 @@ fn long_unicode_and_large_declarations() {
     );
 }
 
+/// Native and plugin give the same answer: the same plan, or the same
+/// error text (the plugin's message ends with the native one).
+fn assert_same_answer(what: &str, declaration: &Value) {
+    let through_plugin = wasm("plan", &NixValue::from_json(declaration));
+    match (native(declaration), through_plugin) {
+        (Ok(planned), Ok(plan)) => {
+            assert_eq!(plan, serde_json::to_value(planned.plan).unwrap(), "{what}");
+        }
+        (Err(error), Err(CallError::Panic(message))) => {
+            let error = error.to_string();
+            assert!(
+                message.ends_with(&error),
+                "{what}: natively {error}, through the plugin {message}"
+            );
+        }
+        (native, plugin) => panic!(
+            "{what}: natively {:?}, through the plugin {plugin:?}",
+            native.map(|_| "a plan").map_err(|e| e.to_string())
+        ),
+    }
+}
+
+#[test]
+fn the_largest_inputs_get_the_native_answer_never_a_trap() {
+    let base = |extra: Value| {
+        let mut declaration =
+            json!({ "name": "Big", "domain": "example.com", "publicIP": "203.0.113.5" });
+        declaration
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        declaration
+    };
+    let users = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({ "name": format!("u{i}"), "roles": ["mailbox"], "passwordFile": format!("/run/secrets/u{i}") }))
+            .collect()
+    };
+    let ip4_terms = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("ip4:198.51.{}.{}", i / 250, i % 250))
+            .collect()
+    };
+    let cases = [
+        (
+            "5,000 mailboxes, the most accepted",
+            base(json!({ "users": users(5000) })),
+        ),
+        ("5,001 mailboxes", base(json!({ "users": users(5001) }))),
+        (
+            "256 SPF terms, too long a record",
+            base(json!({ "spf": { "extra": ip4_terms(256) } })),
+        ),
+        (
+            "5,000 SPF terms",
+            base(json!({ "spf": { "extra": ip4_terms(5000) } })),
+        ),
+        (
+            "the longest SPF record accepted",
+            base(json!({ "spf": { "extra": ip4_terms(110) } })),
+        ),
+        (
+            "100 dyndns hosts",
+            json!({ "name": "Big", "domain": "example.com",
+                "domainProvider": { "provider": "desec", "hosts": (0..100).map(|i| format!("h{i}")).collect::<Vec<_>>() },
+                "users": [ { "name": "ddns", "passwordFile": "/run/t", "roles": ["domain-provider"] } ] }),
+        ),
+        (
+            "a selector of 32,757 labels",
+            base(json!({ "dkimSelector": vec!["a"; 32_757].join(".") })),
+        ),
+    ];
+    for (what, declaration) in &cases {
+        assert_same_answer(what, declaration);
+    }
+}
+
 /// What nix/lib's `flatten` does before every call: rebuild every set as
 /// a new flat one (`builtins.mapAttrs`), through lists too.
 fn flatten(value: &NixValue) -> NixValue {
