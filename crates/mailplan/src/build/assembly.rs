@@ -171,3 +171,106 @@ pub(super) fn assemble(site: Site<'_>, parts: Parts) -> Plan {
         warnings: parts.warnings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::Diagnostics;
+    use crate::build::site::resolve_site;
+    use crate::plan::Mode;
+
+    const SENDGRID: &str = r#"{ "name": "X", "domain": "example.com", "publicIP": "203.0.113.5",
+        "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey",
+                       "passwordFile": "/run/secrets/sg" } }"#;
+
+    fn with_site(json: &str, check: impl FnOnce(Site<'_>)) {
+        let decl = crate::from_json(json).unwrap();
+        let mut d = Diagnostics::default();
+        let site = resolve_site(&decl, &mut d).unwrap();
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        check(site);
+    }
+
+    #[test]
+    fn tls_lives_under_the_host_name() {
+        with_site(SENDGRID, |site| {
+            let tls = tls_plan(&site);
+            assert_eq!(tls.directory, "/var/lib/acme/mail.example.com");
+            assert_eq!(
+                tls.cert_file,
+                "/var/lib/acme/mail.example.com/fullchain.pem"
+            );
+        });
+    }
+
+    #[test]
+    fn postfix_relays_with_sasl_when_the_relay_has_a_user() {
+        with_site(SENDGRID, |site| {
+            let postfix = postfix_plan(&site, &tls_plan(&site));
+            assert_eq!(postfix.relayhost, "[smtp.sendgrid.net]:587");
+            assert!(postfix.sasl_password_map.is_some());
+        });
+        with_site(
+            r#"{ "name": "X", "domain": "example.com", "publicIP": "203.0.113.5" }"#,
+            |site| {
+                let postfix = postfix_plan(&site, &tls_plan(&site));
+                assert_eq!(postfix.relayhost, "");
+                assert!(postfix.sasl_password_map.is_none());
+            },
+        );
+    }
+
+    #[test]
+    fn a_static_address_needs_no_updater() {
+        with_site(SENDGRID, |site| {
+            let addressing = site.addressing.as_ref().unwrap();
+            let (plan, secret) = ddns_plan(addressing, &site.hostname, site.domain());
+            assert!(!plan.enabled);
+            assert!(plan.reason.starts_with("publicIP 203.0.113.5 is static"));
+            assert!(secret.is_none());
+        });
+    }
+
+    #[test]
+    fn the_relay_credential_is_keyed_by_the_relayhost() {
+        with_site(SENDGRID, |site| {
+            let secrets = collect_secrets(&site, None);
+            let relay = secrets.relay.unwrap();
+            assert_eq!(relay.map_key, "[smtp.sendgrid.net]:587");
+            assert_eq!(relay.user.as_str(), "apikey");
+            assert!(secrets.mailboxes.is_empty());
+        });
+    }
+
+    #[test]
+    fn assembly_keeps_the_parts_and_sets_the_mode() {
+        with_site(SENDGRID, |site| {
+            let mut d = Diagnostics::default();
+            let (path, records) = crate::build::records::inbound_mx(&site, &mut d);
+            let tls = tls_plan(&site);
+            let postfix = postfix_plan(&site, &tls);
+            let (ddns, _) = ddns_plan(
+                site.addressing.as_ref().unwrap(),
+                &site.hostname,
+                site.domain(),
+            );
+            let parts = Parts {
+                path,
+                records,
+                spf: "v=spf1 mx -all".into(),
+                dmarc: "v=DMARC1; p=none".into(),
+                dkim: crate::build::records::dkim_plan(site.decl),
+                tls,
+                postfix,
+                ddns,
+                warnings: vec!["w".into()],
+            };
+            let plan = assemble(site, parts);
+            assert_eq!(plan.mode, Mode::Smarthost);
+            assert_eq!(plan.spf, "v=spf1 mx -all");
+            assert_eq!(plan.warnings, ["w"]);
+            assert_eq!(plan.dns_records.len(), 1);
+            assert_eq!(plan.relay.unwrap().port.get(), 587);
+        });
+    }
+}

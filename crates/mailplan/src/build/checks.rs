@@ -117,3 +117,91 @@ pub(super) fn secret_warnings(site: &Site<'_>, d: &mut Diagnostics) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::site::resolve_site;
+
+    fn warnings_of(json: &str, stage: fn(&Site<'_>, &mut Diagnostics)) -> Vec<String> {
+        let decl = crate::from_json(json).unwrap();
+        let mut d = Diagnostics::default();
+        let site = resolve_site(&decl, &mut d).unwrap();
+        d.warnings.clear();
+        stage(&site, &mut d);
+        d.warnings
+    }
+
+    #[test]
+    fn standalone_with_a_static_ip_asks_to_verify_rdns_and_port_25() {
+        let warnings = warnings_of(
+            r#"{ "name": "X", "domain": "example.com", "publicIP": "203.0.113.5" }"#,
+            decision_tree_warnings,
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("standalone: verify rDNS with `dig -x 203.0.113.5`"));
+        assert!(warnings[1].starts_with("standalone: verify that the ISP lets port 25 out"));
+    }
+
+    #[test]
+    fn a_smarthost_skips_the_standalone_checks() {
+        let warnings = warnings_of(
+            r#"{ "name": "X", "domain": "example.com", "publicIP": "203.0.113.5",
+                 "mailRelay": { "host": "relay.example.net" } }"#,
+            decision_tree_warnings,
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("relay.example.net is not a provider mailplan knows"));
+    }
+
+    fn mailboxes(n: usize) -> String {
+        let users: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{ "name": "u{i}", "roles": ["mailbox"], "password": "pw-{i}-secret" }}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{ "name": "X", "domain": "example.com", "publicIP": "203.0.113.5", "users": [{}] }}"#,
+            users.join(", ")
+        )
+    }
+
+    #[test]
+    fn inline_passwords_are_listed_once_each() {
+        let warnings = warnings_of(&mailboxes(2), secret_warnings);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("(lab posture): users[0].password, users[1].password. Use"),
+            "{}",
+            warnings[0]
+        );
+    }
+
+    #[test]
+    fn more_than_twelve_inline_passwords_are_cut_short() {
+        let warnings = warnings_of(&mailboxes(12), secret_warnings);
+        assert!(
+            warnings[0].contains("users[11].password. Use"),
+            "{}",
+            warnings[0]
+        );
+        let warnings = warnings_of(&mailboxes(15), secret_warnings);
+        assert!(
+            warnings[0].contains("users[11].password, and 3 more. Use"),
+            "{}",
+            warnings[0]
+        );
+        assert!(!warnings[0].contains("users[12]"));
+    }
+
+    #[test]
+    fn no_inline_password_no_warning() {
+        let warnings = warnings_of(
+            r#"{ "name": "X", "domain": "example.com", "publicIP": "203.0.113.5" }"#,
+            secret_warnings,
+        );
+        assert!(warnings.is_empty());
+    }
+}

@@ -339,3 +339,164 @@ pub(super) fn dmarc_record(site: &Site<'_>, d: &mut Diagnostics) -> String {
     }
     dmarc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::site::resolve_site;
+
+    const STATIC: &str = r#""name": "X", "domain": "example.com", "publicIP": "203.0.113.5""#;
+
+    /// Runs `check` on the site of `{ STATIC, extra }`.
+    fn with_site(extra: &str, check: impl FnOnce(&Site<'_>, &mut Diagnostics)) {
+        let decl = crate::from_json(&format!("{{ {STATIC}{extra} }}")).unwrap();
+        let mut d = Diagnostics::default();
+        let site = resolve_site(&decl, &mut d).unwrap();
+        check(&site, &mut d);
+    }
+
+    #[test]
+    fn host_records_publish_the_a_and_the_aaaa_in_the_zone() {
+        with_site(
+            r#", "publicIPv6": "2001:db8::5", "ipv6Ptr": true"#,
+            |site, d| {
+                let records = host_records(site, d);
+                let types: Vec<&str> = records.iter().map(|r| r.record_type()).collect();
+                assert_eq!(types, ["A", "AAAA"]);
+                assert!(records.iter().all(|r| r.name == "mail.example.com"));
+                assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+            },
+        );
+    }
+
+    #[test]
+    fn host_records_leave_a_host_outside_the_zone_to_its_own_zone() {
+        with_site(
+            r#", "mailHostname": "mail.example.net", "publicIPv6": "2001:db8::5""#,
+            |site, d| {
+                assert!(host_records(site, d).is_empty());
+                assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
+                assert!(d.warnings[0].starts_with("mailHostname mail.example.net is outside"));
+                assert!(d.warnings[1].starts_with("publicIPv6 2001:db8::5 is not published"));
+            },
+        );
+    }
+
+    #[test]
+    fn inbound_mx_self_hosted_points_at_the_host() {
+        with_site("", |site, d| {
+            let (path, records) = inbound_mx(site, d);
+            assert_eq!(path.mx.len(), 1);
+            assert_eq!(path.mx[0].host.as_str(), "mail.example.com");
+            assert_eq!(path.delivery, (25, None));
+            assert_eq!(path.inbound_path, InboundPath::Direct { via_relay: false });
+            assert_eq!(records.len(), 1);
+            assert_eq!(records[0].record_type(), "MX");
+        });
+    }
+
+    #[test]
+    fn inbound_mx_through_a_relay_numbers_the_priorities() {
+        with_site(
+            r#", "inbound": { "kind": "relay", "mx": ["in1.example.net", "in2.example.net"] }"#,
+            |site, d| {
+                let (path, records) = inbound_mx(site, d);
+                let mx: Vec<(u16, &str)> = path
+                    .mx
+                    .iter()
+                    .map(|t| (t.priority, t.host.as_str()))
+                    .collect();
+                assert_eq!(mx, [(10, "in1.example.net"), (20, "in2.example.net")]);
+                assert_eq!(path.inbound_path, InboundPath::Direct { via_relay: true });
+                assert_eq!(records.len(), 2);
+                assert!(d.errors.is_empty(), "{:?}", d.errors);
+            },
+        );
+    }
+
+    #[test]
+    fn inbound_mx_to_a_pmg_on_the_internet_publishes_its_a_record_first() {
+        with_site(
+            r#", "inbound": { "kind": "pmg", "host": "pmg.example.com", "ip": "198.51.100.7" }"#,
+            |site, d| {
+                let (path, records) = inbound_mx(site, d);
+                assert_eq!(
+                    path.delivery,
+                    (PMG_DELIVERY_PORT, Some("198.51.100.7".parse().unwrap()))
+                );
+                let kinds: Vec<(&str, &str)> = records
+                    .iter()
+                    .map(|r| (r.name.as_str(), r.record_type()))
+                    .collect();
+                assert_eq!(kinds, [("pmg.example.com", "A"), ("example.com", "MX")]);
+                assert!(d.errors.is_empty(), "{:?}", d.errors);
+            },
+        );
+    }
+
+    #[test]
+    fn spf_names_the_vm_only_when_mx_does_not_reach_it() {
+        with_site("", |site, d| {
+            let (path, _) = inbound_mx(site, d);
+            assert_eq!(spf_record(site, &path, d), "v=spf1 mx -all");
+        });
+        with_site(
+            r#", "inbound": { "kind": "relay", "mx": ["in1.example.net"] }"#,
+            |site, d| {
+                let (path, _) = inbound_mx(site, d);
+                assert_eq!(spf_record(site, &path, d), "v=spf1 mx ip4:203.0.113.5 -all");
+            },
+        );
+    }
+
+    #[test]
+    fn spf_authorises_the_relay_then_the_extra_terms() {
+        with_site(
+            r#", "mailRelay": { "host": "smtp.sendgrid.net", "user": "apikey",
+                                 "passwordFile": "/run/secrets/sg" },
+                 "spf": { "extra": ["ip4:192.0.2.1"] }"#,
+            |site, d| {
+                let (path, _) = inbound_mx(site, d);
+                assert_eq!(
+                    spf_record(site, &path, d),
+                    "v=spf1 mx include:sendgrid.net ip4:192.0.2.1 -all"
+                );
+            },
+        );
+    }
+
+    #[test]
+    fn dkim_names_follow_the_selector_and_the_domain() {
+        let decl = crate::from_json(&format!("{{ {STATIC}, \"dkimSelector\": \"s1\" }}")).unwrap();
+        let dkim = dkim_plan(&decl);
+        assert_eq!(dkim.record_name, "s1._domainkey.example.com");
+        assert_eq!(
+            dkim.private_key_file,
+            "/var/lib/opendkim/keys/example.com/s1.private"
+        );
+        let record = dkim_record(&dkim);
+        assert_eq!(record.name, "s1._domainkey.example.com");
+        assert_eq!(record.record_type(), "TXT");
+    }
+
+    #[test]
+    fn dmarc_reports_to_postmaster_and_warns_when_nobody_receives_them() {
+        with_site("", |site, d| {
+            let dmarc = dmarc_record(site, d);
+            assert!(dmarc.starts_with("v=DMARC1; p="), "{dmarc}");
+            assert!(
+                dmarc.ends_with("; rua=mailto:postmaster@example.com"),
+                "{dmarc}"
+            );
+            assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+            assert!(d.warnings[0].starts_with("dmarc.rua (default) postmaster@example.com"));
+        });
+        with_site(
+            r#", "users": [{ "name": "alice", "roles": ["mailbox"], "passwordFile": "/run/secrets/a" }]"#,
+            |site, d| {
+                dmarc_record(site, d);
+                assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+            },
+        );
+    }
+}
