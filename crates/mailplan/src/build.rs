@@ -838,8 +838,10 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     if !d.errors.is_empty() {
         return Err(Error::from_problems(d.errors));
     }
-    let addressing =
-        (site.addressing.as_ref()).expect("addressing resolves when there are no errors");
+    let addressing = site
+        .addressing
+        .as_ref()
+        .expect("addressing resolves when there are no errors");
 
     let tls = tls_plan(&site);
     let postfix = postfix_plan(&site, &tls);
