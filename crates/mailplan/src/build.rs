@@ -9,18 +9,20 @@ use crate::ddns::{self, DdnsSetup};
 use crate::declaration::{Declaration, InboundKind, Login, Port, RelayHost, Role, User};
 use crate::dns::{DnsRecord, RecordData, RecordSource};
 use crate::error::{Error, FieldError};
-use crate::firewall::{self, FirewallInputs, InboundPath, PMG_DELIVERY_PORT};
-use crate::names::{DomainName, EmailAddress, MAX_NAME_LEN, PublicIpv4, Selector, is_public_v4};
-use crate::plan::{
-    DdnsPlan, DkimPlan, InboundPlan, MailboxPlan, Mode, MxTarget, PLAN_FORMAT, Plan, PostfixPlan,
-    RelayPlan, RelaySource, TlsPlan,
-};
-use crate::postfix::{self, PostfixInputs, SASL_PASSWORD_MAP};
-use crate::provider::{
-    PmgIdentity, RelayProvider, check_credentials, is_implicit_tls_port, nested_lookups_of_include,
-};
+use crate::names::{DomainName, EmailAddress, MAX_NAME_LEN, PublicIpv4, Selector};
+use crate::plan::{MxTarget, Plan, RelaySource};
+use crate::provider::{PmgIdentity, RelayProvider, check_credentials};
 use crate::secret::{SecretPath, SecretSource};
-use crate::spf::{self, MAX_DNS_LOOKUPS, SpfRecord, SpfTerm};
+
+mod assembly;
+mod checks;
+mod records;
+mod site;
+
+use assembly::{Parts, assemble, collect_secrets, ddns_plan, postfix_plan, tls_plan};
+use checks::{decision_tree_warnings, secret_warnings};
+use records::{dkim_plan, dkim_record, dmarc_record, host_records, inbound_mx, spf_record};
+use site::resolve_site;
 
 /// A plan together with the secrets it needs, kept apart so the plan can
 /// be printed, logged and diffed.
@@ -798,408 +800,36 @@ fn mailto_uri(address: &EmailAddress) -> String {
     uri
 }
 
-/// Plans a customer site.
+/// Plans a customer site: resolves the site, derives its records and
+/// mail path, weighs the whole, and assembles the plan when nothing is
+/// wrong. Errors and warnings come out in the order of these stages.
 pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     let mut d = Diagnostics::default();
-    let domain = &decl.domain;
-    let hostname = match &decl.mail_hostname {
-        Some(name) => name.clone(),
-        None => domain.child("mail").map_err(|_| {
-            Error::single(
-                "domain",
-                format!("mail.{domain} would be longer than DNS allows (253 characters); set mailHostname"),
-            )
-        })?,
-    };
-    let hostname_in_zone = hostname.is_within(domain);
-    check_record_names(decl, &mut d);
-
-    let roles = classify_users(decl, &mut d);
-    let inbound = resolve_inbound(decl, &mut d);
-    let pmg = match &inbound {
-        Some(Inbound::Pmg { host, ip }) => Some(PmgIdentity { host, ip: *ip }),
-        _ => None,
-    };
-    let relay = resolve_relay(decl, &hostname, &roles, pmg, &mut d);
-    let addressing = resolve_addressing(decl, &roles, &mut d);
-
-    if decl.ipv6_ptr && decl.public_ipv6.is_none() {
-        d.error(
-            "ipv6Ptr",
-            "is true but publicIPv6 is not set; declare the IPv6 address whose PTR you set",
-        );
-    }
-
-    let ddns_setup = match &addressing {
-        Some(Addressing::Ddns(setup)) => Some(setup),
-        _ => None,
-    };
-    let host_addr = addressing
-        .as_ref()
-        .and_then(|a| host_address(a, &hostname, domain, "mailHostname", &mut d));
-    let publish_aaaa = decl.public_ipv6.filter(|_| decl.ipv6_ptr);
-    if let (Some(v6), Some(HostAddress::Cname(target))) = (publish_aaaa, &host_addr) {
-        d.error(
-            "publicIPv6",
-            format!(
-                "{hostname} is a CNAME to the dyndns name {target}, and a CNAME cannot carry an AAAA ({} ) beside it (RFC 1034 §3.6.2); list {hostname}'s own label in domainProvider.hosts so it gets A records directly",
-                v6.addr()
-            ),
-        );
-    }
+    let site = resolve_site(decl, &mut d)?;
 
     // Records: the mail host, the PMG, MX, SPF, DKIM, DMARC.
-    let mut records = Vec::new();
-    if let Some(address) = &host_addr {
-        if hostname_in_zone {
-            address_records(&hostname, address, ddns_setup, &mut records);
-            if let Some(v6) = publish_aaaa {
-                records.push(DnsRecord::publish(
-                    hostname.as_str(),
-                    RecordData::Aaaa(v6.addr()),
-                ));
-            }
-        } else {
-            d.warn(format!(
-                "mailHostname {hostname} is outside {domain}: publish its address records in its own zone; this sheet covers {domain} only"
-            ));
-        }
-    }
-    if let Some(v6) = decl.public_ipv6.filter(|_| !decl.ipv6_ptr) {
-        d.warn(format!(
-            "publicIPv6 {} is not published as AAAA: Gmail penalises an AAAA whose PTR does not resolve back to {hostname}. Have the ISP set the v6 PTR, then set ipv6Ptr = true",
-            v6.addr()
-        ));
-    }
-    let mail_target = match &host_addr {
-        Some(HostAddress::Cname(target)) => target.clone(),
-        _ => hostname.clone(),
-    };
-    let mut mx = Vec::new();
-    let mut inbound_path = InboundPath::Direct { via_relay: false };
-    let mut delivery = (25, None);
-    match &inbound {
-        Some(Inbound::SelfHosted) | None => mx.push(MxTarget {
-            priority: 10,
-            host: mail_target.clone(),
-        }),
-        Some(Inbound::Relay(hosts)) => {
-            inbound_path = InboundPath::Direct { via_relay: true };
-            // At most MAX_INBOUND_MX hosts (checked), so no priority
-            // overflows; zip stops at the shorter side regardless.
-            let priorities = (1..=MAX_INBOUND_MX).map(|n| n * 10);
-            for ((i, host), priority) in hosts.iter().zip(priorities) {
-                if let (true, Some(HostAddress::Cname(target))) = (host == &hostname, &host_addr) {
-                    d.error(
-                        format!("inbound.mx[{i}]"),
-                        format!(
-                            "{host} is a CNAME to the dyndns name {target} here, and an MX must not point at a CNAME (RFC 2181 §10.3); list {target} instead"
-                        ),
-                    );
-                }
-                mx.push(MxTarget {
-                    priority,
-                    host: host.clone(),
-                });
-            }
-        }
-        Some(Inbound::Pmg { host, ip }) => {
-            delivery = (PMG_DELIVERY_PORT, Some(*ip));
-            mx.push(MxTarget {
-                priority: 10,
-                host: host.clone(),
-            });
-            if is_public_v4(*ip) {
-                inbound_path = InboundPath::RemotePmg(*ip);
-                // A name the updater sets itself (not via a wildcard).
-                let updated_by_ddns = ddns_setup.is_some_and(|s| {
-                    s.hosts
-                        .iter()
-                        .any(|h| h.name_under(&s.zone).as_ref() == Some(host))
-                });
-                if host == &hostname || updated_by_ddns {
-                    d.error(
-                        "inbound.host",
-                        format!(
-                            "{host} already has the site's own address (mailHostname or domainProvider.hosts); a PMG on the internet ({ip}) needs its own name for the MX, e.g. pmg.{domain} (a PMG on the LAN takes its LAN address in inbound.ip)"
-                        ),
-                    );
-                } else if host.is_within(domain) {
-                    records.push(DnsRecord::publish(host.as_str(), RecordData::A(*ip)));
-                }
-            } else {
-                inbound_path = InboundPath::LanPmg(*ip);
-                if let Some(addressing) = &addressing {
-                    match host_address(addressing, host, domain, "inbound.host", &mut d) {
-                        Some(HostAddress::Cname(target)) => d.error(
-                            "inbound.host",
-                            format!(
-                                "the PMG is on the LAN (inbound.ip {ip} is private), so its public name {host} must carry the WAN address itself; an MX cannot point at a CNAME to {target} (RFC 2181 §10.3). Add {host}'s label to domainProvider.hosts"
-                            ),
-                        ),
-                        Some(address) if host.is_within(domain) && host != &hostname => {
-                            address_records(host, &address, ddns_setup, &mut records);
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-    for target in &mx {
-        records.push(DnsRecord::publish(
-            domain.as_str(),
-            RecordData::Mx(target.priority, target.host.clone()),
-        ));
-    }
-
-    let mut spf = SpfRecord::new(decl.spf.all);
-    spf.push(SpfTerm::mx());
-    // Standalone, the mail VM sends itself. When MX points elsewhere (an
-    // inbound relay or a PMG), `mx` no longer covers it: name it.
-    let mx_reaches_vm = mx
-        .iter()
-        .any(|t| t.host == mail_target || t.host == hostname);
-    if relay.is_none() && !mx_reaches_vm {
-        match &addressing {
-            Some(Addressing::Static(ip)) => {
-                spf.push(SpfTerm::ip4(ip.addr()));
-                if let Some(v6) = publish_aaaa {
-                    spf.push(SpfTerm::ip6(v6.addr()));
-                }
-            }
-            Some(Addressing::Ddns(_) | Addressing::Manual) => {
-                spf.push(SpfTerm::a(hostname.as_str()));
-            }
-            None => {}
-        }
-    }
-    if let Some(relay) = &relay {
-        match relay.host.private_ipv4() {
-            Some(ip) if matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom) => {
-                let covered = if relay.provider == RelayProvider::Pmg {
-                    " (a PMG sending through the site's WAN address is covered by mx)"
-                } else {
-                    ""
-                };
-                d.warn(format!(
-                    "{}: {ip} is not a public address, so SPF leaves out ip4:{ip}; add the relay's public sending address to spf.extra{covered}",
-                    relay_host_path(decl, &roles)
-                ));
-            }
-            _ => spf.push(relay.provider.spf_term(&relay.host)),
-        }
-    }
-    for term in &decl.spf.extra {
-        spf.push(term.clone());
-    }
-    match spf.check_lookup_budget(nested_lookups_of_include) {
-        Ok(cost) if !cost.unknown_includes.is_empty() => {
-            const SHOWN: usize = 5;
-            let mut unknown: Vec<String> = cost
-                .unknown_includes
-                .iter()
-                .take(SHOWN)
-                .map(|domain| format!("include:{domain}"))
-                .collect();
-            if cost.unknown_includes.len() > SHOWN {
-                unknown.push(format!("and {} more", cost.unknown_includes.len() - SHOWN));
-            }
-            d.warn(format!(
-                "spf: mailplan does not know how many lookups {} make in turn, so it counts 1 each ({} of {MAX_DNS_LOOKUPS} in all); receivers count the nested ones too, so after publishing check the record with an SPF checker that expands includes",
-                unknown.join(", "),
-                cost.total()
-            ));
-        }
-        Ok(_) => {}
-        Err(message) => d.error("spf.extra", message),
-    }
-    let spf_octets = spf.octets();
-    if spf_octets > spf::MAX_OCTETS {
-        d.error(
-            "spf.extra",
-            format!(
-                "the SPF record would be {spf_octets} characters long; mailplan refuses more than {} (DNS hosts such as Cloudflare refuse longer TXT values, and the answer no longer fits one UDP datagram). Replace ip4:/ip6: lists with their covering ranges, or move senders into an include you host",
-                spf::MAX_OCTETS
-            ),
-        );
-    } else if spf_octets > spf::RECOMMENDED_MAX_OCTETS {
-        d.warn(format!(
-            "spf: the record is {spf_octets} characters long; RFC 7208 §3.4 advises staying under {} so the answer fits one 512-octet UDP datagram. Merge ip4:/ip6: terms into covering ranges where you can",
-            spf::RECOMMENDED_MAX_OCTETS
-        ));
-    }
-    if spf.uses_ptr() {
-        d.warn("spf.extra: the ptr mechanism is slow and unreliable (RFC 7208 §5.5 says do not use it); list ip4:/a: terms instead");
-    }
-    let spf_text = spf.to_string();
+    let mut records = host_records(&site, &mut d);
+    let (path, mx_records) = inbound_mx(&site, &mut d);
+    records.extend(mx_records);
+    let spf = spf_record(&site, &path, &mut d);
     records.push(DnsRecord::publish(
-        domain.as_str(),
-        RecordData::Txt(spf_text.clone()),
+        decl.domain.as_str(),
+        RecordData::Txt(spf.clone()),
     ));
-
-    let selector = decl.dkim_selector.as_str();
-    let dkim = DkimPlan {
-        selector: selector.to_string(),
-        domain: domain.clone(),
-        record_name: format!("{selector}._domainkey.{domain}"),
-        key_directory: format!("/var/lib/opendkim/keys/{domain}"),
-        private_key_file: format!("/var/lib/opendkim/keys/{domain}/{selector}.private"),
-        public_record_file: format!("/var/lib/opendkim/{domain}.txt"),
-    };
-    records.push(DnsRecord::pending(
-        dkim.record_name.clone(),
-        "TXT",
-        format!("v=DKIM1; k=rsa; p=<public key from {}>", dkim.public_record_file),
-        RecordSource::MailVm,
-        format!(
-            "generated on the mail VM's first boot: ssh root@<mail-vm> cat {} and publish that record",
-            dkim.public_record_file
-        ),
-    ));
-
-    let rua = decl
-        .dmarc
-        .rua
-        .as_ref()
-        .map(|r| r.0.clone())
-        .unwrap_or_else(|| {
-            EmailAddress::parse(&format!("postmaster@{domain}"))
-                .expect("postmaster@<validated domain> is an address")
-        });
-    if !rua.domain().is_within(domain) {
-        d.warn(format!(
-            "dmarc.rua {rua} is outside {domain}: receivers only send reports there if {} publishes TXT \"v=DMARC1\" at {domain}._report._dmarc.{} (RFC 7489 §7.1)",
-            rua.domain(),
-            rua.domain()
-        ));
-    }
-    let policy = match decl.dmarc.policy {
-        crate::declaration::DmarcPolicy::None => "none",
-        crate::declaration::DmarcPolicy::Quarantine => "quarantine",
-        crate::declaration::DmarcPolicy::Reject => "reject",
-    };
-    let dmarc = format!("v=DMARC1; p={policy}; rua={}", mailto_uri(&rua));
-    if rua.domain() == domain {
-        let local = rua.local();
-        let is_mailbox = roles
-            .mailboxes
-            .iter()
-            .any(|(_, address, ..)| address.local().eq_ignore_ascii_case(local));
-        let is_alias = ["postmaster", "abuse"]
-            .iter()
-            .any(|alias| alias.eq_ignore_ascii_case(local))
-            && !roles.mailboxes.is_empty();
-        if !is_mailbox && !is_alias {
-            let field = if decl.dmarc.rua.is_some() {
-                "dmarc.rua"
-            } else {
-                "dmarc.rua (default)"
-            };
-            d.warn(format!(
-                "{field} {rua}: no mailbox on the mail VM receives it, so DMARC aggregate reports will bounce; add a mailbox (postmaster@ and abuse@ go to the first one), or set dmarc.rua to an address that exists"
-            ));
-        }
-    }
+    let dkim = dkim_plan(decl);
+    records.push(dkim_record(&dkim));
+    let dmarc = dmarc_record(&site, &mut d);
     records.push(DnsRecord::publish(
-        format!("_dmarc.{domain}"),
+        format!("_dmarc.{}", decl.domain),
         RecordData::Txt(dmarc.clone()),
     ));
 
-    // The decision tree (guide: "Quick decision tree").
-    let mode = if relay.is_some() {
-        Mode::Smarthost
-    } else {
-        Mode::Standalone
-    };
-    match (&relay, &addressing) {
-        (None, Some(addressing)) => {
-            if !matches!(addressing, Addressing::Static(_)) {
-                d.warn(format!(
-                    "standalone without a static public IPv4 (publicIP): the address is dynamic, so no PTR can match {hostname} and Gmail / Outlook will drop or quarantine mail. Use a smarthost (mailRelay) instead"
-                ));
-            }
-            match decl.isp.rdns {
-                Some(false) => d.warn(format!(
-                    "standalone with isp.rdns = false: without a PTR for the public IPv4 that matches {hostname}, Gmail / Outlook drop or quarantine mail. Ask the ISP for rDNS, or use a smarthost"
-                )),
-                None => {
-                    if let Addressing::Static(ip) = addressing {
-                        d.warn(format!(
-                            "standalone: verify rDNS with `dig -x {}` (it must answer {hostname}), then set isp.rdns = true",
-                            ip.addr()
-                        ));
-                    }
-                }
-                Some(true) => {}
-            }
-            match decl.isp.port25_outbound {
-                Some(false) => d.warn(
-                    "standalone with isp.port25Outbound = false: the ISP blocks outbound port 25, so the mail VM cannot deliver at all. Use a smarthost (mailRelay)",
-                ),
-                None => d.warn(
-                    "standalone: verify that the ISP lets port 25 out with `nc -vz -w 5 gmail-smtp-in.l.google.com 25` from the mail VM, then set isp.port25Outbound = true (if it times out, use a smarthost)",
-                ),
-                Some(true) => {}
-            }
-        }
-        (Some(relay), _) => {
-            if let Some(hint) = relay.provider.dkim_hint() {
-                d.warn(format!(
-                    "{hint}; the mail VM's own {selector}._domainkey record stays valid beside it"
-                ));
-            }
-            if relay.provider == RelayProvider::Custom && relay.host.private_ipv4().is_none() {
-                d.warn(format!(
-                    "{} is not a provider mailplan knows: SPF authorises {} only; if the relay sends from other addresses, add its SPF include to spf.extra",
-                    relay.host,
-                    relay.provider.spf_term(&relay.host)
-                ));
-            }
-        }
-        (None, None) => {}
-    }
-    if let Some(relay) = relay
-        .as_ref()
-        .filter(|r| r.provider == RelayProvider::Microsoft365 && r.user.is_some())
-    {
-        d.warn(format!(
-            "{}: Microsoft is retiring Basic authentication for SMTP AUTH in Exchange Online, and the password login fails (5.7.139 / 5.7.30) once the tenant disables it. Confirm Authenticated SMTP is on for the mailbox; plan a move to an Exchange Online connector (<tenant>.mail.protection.outlook.com:25, authorised by the site's static IP or a certificate) or another provider",
-            relay.host
-        ));
-    }
-    if matches!(addressing, Some(Addressing::Manual)) {
-        d.warn(format!(
-            "no publicIP and no domainProvider: nothing updates the A records ({hostname} and others marked manual); keep them at the WAN IPv4 by hand, or declare publicIP or domainProvider"
-        ));
-    }
-
-    if !d.inline_secrets.is_empty()
-        || roles
-            .mailboxes
-            .iter()
-            .any(|(_, _, u, _)| u.password.is_some())
-    {
-        let mut paths = d.inline_secrets.clone();
-        for (i, ..) in roles
-            .mailboxes
-            .iter()
-            .filter(|(_, _, u, _)| u.password.is_some())
-        {
-            let path = format!("users[{i}].password");
-            if !paths.contains(&path) {
-                paths.push(path);
-            }
-        }
-        d.warn(format!(
-            "inline passwords land in the world-readable Nix store (lab posture): {}. Use passwordFile (e.g. /run/secrets/relay-pass from sops-nix) to keep them out",
-            paths.join(", ")
-        ));
-    }
+    decision_tree_warnings(&site, &mut d);
+    secret_warnings(&site, &mut d);
 
     // The rules above keep MX off CNAMEs; should one ever miss a case,
     // refuse the plan rather than publish a broken zone.
-    if d.errors.is_empty() && mx_at_a_cname(&mx, &records) {
+    if d.errors.is_empty() && mx_at_a_cname(&path.mx, &records) {
         d.error(
             "inbound",
             "internal check failed: an MX target is a CNAME (RFC 2181 §10.3); please report this mailplan bug",
@@ -1208,119 +838,30 @@ pub fn plan(decl: &Declaration) -> Result<Planned, Error> {
     if !d.errors.is_empty() {
         return Err(Error::from_problems(d.errors));
     }
-    let addressing = addressing.expect("addressing resolves when there are no errors");
+    let addressing = site
+        .addressing
+        .as_ref()
+        .expect("addressing resolves when there are no errors");
 
-    let tls_dir = format!("/var/lib/acme/{hostname}");
-    let tls = TlsPlan {
-        mode: decl.tls,
-        cert_file: format!("{tls_dir}/fullchain.pem"),
-        key_file: format!("{tls_dir}/key.pem"),
-        directory: tls_dir,
-    };
-    let relay_sasl = relay.as_ref().is_some_and(|r| r.user.is_some());
-    let main = postfix::main_cf(PostfixInputs {
-        domain,
-        hostname: &hostname,
-        relay: relay.as_ref().map(|r| (&r.host, r.port)),
-        relay_sasl,
-        tls_cert_file: &tls.cert_file,
-        tls_key_file: &tls.key_file,
-        ipv6_identity: publish_aaaa.is_some(),
-    });
-    let postfix_plan = PostfixPlan {
-        relayhost: relay
-            .as_ref()
-            .map(|r| postfix::relayhost(&r.host, r.port))
-            .unwrap_or_default(),
-        main,
-        sasl_password_map: relay_sasl.then(|| SASL_PASSWORD_MAP.to_string()),
-    };
-
-    let firewall_inputs = FirewallInputs {
-        inbound: inbound_path,
-        internal_clients_only: decl.internal_clients_only,
-        webmail: decl.webmail,
-        tls: decl.tls,
-    };
-
-    let (ddns_plan, ddns_secret) = match &addressing {
-        Addressing::Static(ip) => (
-            DdnsPlan::disabled(format!(
-                "publicIP {} is static: set the A record once at the registrar; no updater needed",
-                ip.addr()
-            )),
-            None,
-        ),
-        Addressing::Manual => (
-            DdnsPlan::disabled(
-                "no publicIP and no domainProvider: nothing updates the A record; it is manual"
-                    .to_string(),
-            ),
-            None,
-        ),
-        Addressing::Ddns(setup) => (setup.plan(&hostname, domain), Some(setup.secret.clone())),
-    };
-
-    let secrets = Secrets {
-        relay: relay.as_ref().and_then(|r| {
-            Some(RelayCredential {
-                map_key: postfix::relayhost(&r.host, r.port),
-                user: r.user.clone()?,
-                password: r.password.clone()?,
-            })
-        }),
-        ddns: ddns_secret,
-        mailboxes: roles
-            .mailboxes
-            .iter()
-            .map(|(_, address, _, secret)| (address.clone(), secret.clone()))
-            .collect(),
-    };
-
-    let plan = Plan {
-        format: PLAN_FORMAT,
-        name: decl.name.as_str().to_string(),
-        domain: domain.clone(),
-        mode,
-        hostname: hostname.clone(),
-        relay: relay.map(|r| RelayPlan {
-            implicit_tls: is_implicit_tls_port(r.port),
-            credential_hint: r.provider.credential_hint(),
-            password_file: r.password.as_ref().and_then(SecretSource::file).cloned(),
-            host: r.host,
-            port: r.port,
-            user: r.user,
-            source: r.source,
-            provider: r.provider,
-        }),
-        postfix: postfix_plan,
-        spf: spf_text,
+    let tls = tls_plan(&site);
+    let postfix = postfix_plan(&site, &tls);
+    let (ddns, ddns_secret) = ddns_plan(addressing, &site.hostname, &decl.domain);
+    let secrets = collect_secrets(&site, ddns_secret);
+    let parts = Parts {
+        path,
+        records,
+        spf,
         dmarc,
         dkim,
         tls,
-        webmail: decl.webmail,
-        inbound: InboundPlan {
-            kind: decl.inbound.kind,
-            mx,
-            delivery_port: delivery.0,
-            delivery_from: delivery.1,
-        },
-        mailboxes: roles
-            .mailboxes
-            .iter()
-            .map(|(_, address, user, secret)| MailboxPlan {
-                address: address.clone(),
-                user: user.name.clone(),
-                password_file: secret.file().cloned(),
-            })
-            .collect(),
-        ddns: ddns_plan,
-        dns_records: records,
-        firewall: firewall::wan_forwards(firewall_inputs),
-        vm_firewall: firewall::vm_ports(firewall_inputs),
+        postfix,
+        ddns,
         warnings: d.warnings,
     };
-    Ok(Planned { plan, secrets })
+    Ok(Planned {
+        plan: assemble(site, parts),
+        secrets,
+    })
 }
 
 /// RFC 2181 §10.3: no MX target may be the owner of a CNAME in the sheet.

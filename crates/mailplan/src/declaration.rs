@@ -4,7 +4,7 @@
 //!
 //! This layer checks each value on its own (a port is a port, a host name
 //! is a host name). Rules that relate several fields live in
-//! [`crate::resolve`].
+//! the build stages behind [`crate::plan()`].
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -12,17 +12,12 @@ use std::net::Ipv4Addr;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::ddns::{DdnsProvider, SecretKey};
+use crate::ddns_provider::{DdnsProvider, SecretKey};
 use crate::names::{
-    DomainName, EmailAddress, PublicIpv4, PublicIpv6, RelativeName, Selector, quoted,
+    DomainName, EmailAddress, PublicIpv4, PublicIpv6, RelativeName, Selector, Text, quoted,
 };
 use crate::secret::{Secret, SecretPath, optional_secret, optional_secret_path};
 use crate::spf::{SpfAll, SpfTerm};
-
-/// A string value (the serde shape shared by the validated text types).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub(crate) struct Text(pub String);
 
 /// A customer site declaration.
 #[derive(Debug, Clone, Deserialize)]

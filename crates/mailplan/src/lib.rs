@@ -18,8 +18,22 @@
 //! assert_eq!(planned.plan.spf, "v=spf1 mx include:sendgrid.net -all");
 //! assert_eq!(planned.plan.postfix.relayhost, "[smtp.sendgrid.net]:587");
 //! ```
+//!
+//! Modules, bottom to top (each uses only those below it):
+//!
+//! 1. values: [`names`] (validated names and addresses, the shared string
+//!    shape), [`secret`], [`error`]; then [`spf`] (SPF terms and records)
+//!    and the ddns-updater provider table (re-exported from [`ddns`]).
+//! 2. the contract: [`declaration`], each field checked on its own.
+//! 3. rules on single concerns: [`dns`], [`firewall`], [`provider`],
+//!    [`postfix`]; then the printable [`plan`](mod@plan) types; then [`ddns`]
+//!    (validates `domainProvider` into the updater's plan).
+//! 4. assembly: `build`, whose [`plan()`] runs the stages that relate
+//!    several fields (resolve the site; records and mail path; warnings;
+//!    the plan); `json` and this root read and plan declarations.
 
 pub mod ddns;
+mod ddns_provider;
 pub mod declaration;
 pub mod dns;
 pub mod error;

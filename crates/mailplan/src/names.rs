@@ -401,13 +401,18 @@ pub(crate) fn is_public_v4(ip: Ipv4Addr) -> bool {
     non_public_v4(ip).is_none()
 }
 
+/// A string value (the serde shape shared by the validated text types).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Text(pub String);
+
 /// Implements `Deserialize` (from a string, through `parse`) and
 /// `Serialize` (as the canonical text) for a validated name type.
 macro_rules! text_serde {
     ($ty:ty, $to_text:expr) => {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = crate::declaration::Text::deserialize(deserializer)?;
+                let text = Text::deserialize(deserializer)?;
                 <$ty>::parse(&text.0).map_err(serde::de::Error::custom)
             }
         }

@@ -6,8 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::declaration::Text;
-use crate::names::quoted;
+use crate::names::{Text, quoted};
 
 /// RFC 7208 §4.6.4: at most 10 terms that cause DNS queries.
 pub const MAX_DNS_LOOKUPS: usize = 10;
