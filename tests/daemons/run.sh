@@ -7,7 +7,9 @@
 # to port 26, which nobody else may use (test_pmg_inbound.py); the mail
 # VM's own units run as at boot (test_module_units.py); Dovecot 2.4, from a
 # Debian 13 root, on the configuration of a NixOS 26.05 VM
-# (test_dovecot24.py). The module's scripts and nixpkgs' rendering of its
+# (test_dovecot24.py); every accepted shape of mailbox name logs in and
+# receives mail, postmaster@ included, on Dovecot 2.3 and 2.4
+# (test_mailbox_names.py). The module's scripts and nixpkgs' rendering of its
 # dovecot settings come from tests/nixos (the nixpkgs lib in
 # MAILPLAN_NIXPKGS_LIB, default ../shared/nixpkgs-lib/lib).
 #
@@ -61,4 +63,5 @@ tests/daemons/dovecot24-root.sh "$MAILPLAN_DOVECOT24_ROOT"
 export NIX_CONFIG="experimental-features =
 allow-unsafe-native-code-during-evaluation = true"
 cd tests/daemons
-exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow test_pmg_inbound test_module_units test_dovecot24
+exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow test_pmg_inbound test_module_units test_dovecot24 \
+  test_mailbox_names

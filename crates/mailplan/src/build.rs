@@ -260,12 +260,22 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
                     Err(_) => {
                         d.error(
                             format!("{path}.name"),
-                            "cannot be the local part of a mailbox address (letters, digits, . _ - +; value not shown in case it is a secret)",
+                            "cannot be the local part of a mailbox address (letters, digits, '.', '-', '_'; value not shown in case it is a secret)",
                         );
                         None
                     }
                 },
             };
+            // A mailbox is its address in lowercase, which must be a login
+            // Dovecot accepts (auth_username_chars) and a line postfix's
+            // and Dovecot's tables read.
+            let address = address.and_then(|address| match address.mailbox_problem() {
+                Some(why) => {
+                    d.error(format!("{path}.name"), why);
+                    None
+                }
+                None => Some(address.to_lowercase()),
+            });
             // `bob` (role mailbox) and `bob@<domain>` are the same mailbox.
             let first = address.as_ref().and_then(|address| {
                 roles.mailboxes.iter().find_map(|(j, other, ..)| {

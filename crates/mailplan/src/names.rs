@@ -298,6 +298,52 @@ impl EmailAddress {
     pub fn domain(&self) -> &DomainName {
         &self.domain
     }
+
+    /// The address in lowercase: Dovecot lowercases every login
+    /// (`auth_username_format = %Lu`), so a mailbox is its lowercase
+    /// address.
+    pub fn to_lowercase(&self) -> Self {
+        Self {
+            local: self.local.to_ascii_lowercase(),
+            domain: self.domain.clone(),
+        }
+    }
+
+    /// Why the part before `@` cannot name a mailbox, if it cannot. A
+    /// mailbox's address is its IMAP login, so its local part keeps to
+    /// Dovecot's default `auth_username_chars` (after lowercasing: a-z,
+    /// 0-9, '.', '-', '_') and starts and ends with a letter or digit (`..`
+    /// is refused by [`EmailAddress::parse`]). Only the offending character
+    /// is named, never the value.
+    pub fn mailbox_problem(&self) -> Option<String> {
+        let local = self.local.as_str();
+        let first = local.chars().next()?;
+        let last = local.chars().next_back()?;
+        let edge = ": mailbox names start and end with a letter or digit; rename it";
+        let (what, bad, why) = if first == '#' {
+            (
+                "starts with",
+                first,
+                ", which turns its line into a comment in postfix's and Dovecot's tables; name the mailbox without it",
+            )
+        } else if let Some(bad) = local
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || ".-_".contains(*c)))
+        {
+            (
+                "contains",
+                bad,
+                ": Dovecot refuses it in logins (auth_username_chars), so the mailbox could never log in; name the mailbox without it",
+            )
+        } else if !first.is_ascii_alphanumeric() {
+            ("starts with", first, edge)
+        } else if !last.is_ascii_alphanumeric() {
+            ("ends with", last, edge)
+        } else {
+            return None;
+        };
+        Some(format!("{what} '{bad}'{why}"))
+    }
 }
 
 impl fmt::Display for EmailAddress {

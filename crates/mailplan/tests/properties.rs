@@ -1,6 +1,7 @@
 //! Properties over random declarations: planning never panics, and no
 //! secret ever reaches the plan, the zone fragment, a warning or an error.
 
+use mailplan::dns::{DnsRecord, RecordData};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -85,6 +86,14 @@ fn login() -> impl Strategy<Value = Value> {
             "0123456789abcdef0123456789abcdef",
             "postmaster@mg.example.com",
             "x@other.net",
+            "Alice@example.com",
+            "first.last",
+            "info-desk@example.com",
+            "a_b",
+            "2024",
+            "bob+sales@example.com",
+            "#info@example.com",
+            "-info",
         ],
         &["a b", ""],
     )
@@ -336,6 +345,23 @@ fn check_invariants(declaration: &Value, plan: &mailplan::Plan) -> Result<(), St
             return Err(format!("SPF {} publishes a private address", plan.spf));
         }
     }
+    // Every mailbox is a login Dovecot accepts as it is (auth_username_format
+    // %Lu, default auth_username_chars) and no table reads as a comment.
+    for m in &plan.mailboxes {
+        let address = m.address.to_string();
+        let local = m.address.local();
+        let shaped = local
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
+            && local.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && local.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && address == address.to_ascii_lowercase();
+        if !shaped {
+            return Err(format!(
+                "mailbox {address} is not a lowercase Dovecot login"
+            ));
+        }
+    }
     // One mailbox per address.
     let mut addresses: Vec<String> = plan
         .mailboxes
@@ -449,6 +475,241 @@ proptest! {
     fn arbitrary_json_never_panics(value in arbitrary_json()) {
         let _ = mailplan::plan_json(&value.to_string());
         let _ = mailplan::plan_json(&json!({ "name": "X", "domain": "example.com", "mailRelay": value.clone(), "users": [value] }).to_string());
+    }
+}
+
+/// Text that no field should take: control characters, long runs,
+/// anything printable. Errors about it must still be short single lines.
+fn wild_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,40}",
+        "[a-z.@]{0,8}[\\x00-\\x1f\\x7f\\u{85}\\u{2028}][a-z.@]{0,8}",
+        "[a-z.]{990,1300}",
+    ]
+}
+
+/// Puts `text` into one field of `declaration` (slot 0: nowhere). Not
+/// here: unknown attribute names and unknown enum variants, whose errors
+/// still echo the text whole and unescaped (see
+/// `error_lines_for_unknown_names_and_variants_stay_printable`).
+fn place_wild(declaration: &mut Value, slot: u8, text: String) {
+    let text = Value::String(text);
+    match slot {
+        1 => declaration["name"] = text,
+        2 => declaration["domain"] = text,
+        3 => declaration["mailHostname"] = text,
+        4 => {
+            let users = declaration["users"].as_array_mut().unwrap();
+            if users.is_empty() {
+                users.push(
+                    json!({ "name": "x", "passwordFile": "/run/secrets/x", "roles": ["mailbox"] }),
+                );
+            }
+            users[0]["name"] = text;
+        }
+        5 => {
+            declaration["mailRelay"] =
+                json!({ "host": text, "user": "apikey", "passwordFile": "/run/secrets/r" })
+        }
+        6 => declaration["spf"] = json!({ "extra": [text] }),
+        7 => declaration["inbound"] = json!({ "kind": "relay", "mx": [text] }),
+        8 => declaration["domainProvider"] = json!({ "provider": "duckdns", "hosts": [text] }),
+        9 => declaration["dkimSelector"] = text,
+        10 => declaration["publicIP"] = text,
+        11 => declaration["publicIPv6"] = text,
+        12 => declaration["dmarc"] = json!({ "policy": "none", "rua": text }),
+        13 => declaration["users"] = json!([{ "name": "a@example.com", "passwordFile": text }]),
+        _ => {}
+    }
+}
+
+/// An error's problems, each of which is one line of its text: no line
+/// break or other control character, at most 1,000 characters.
+fn problems_are_printable_lines(e: &mailplan::Error) -> Result<(), String> {
+    for problem in e.problems() {
+        let line = problem.to_string();
+        if line.chars().any(char::is_control) {
+            return Err(format!("a control character in the error line {line:?}"));
+        }
+        if line.chars().count() > 1000 {
+            return Err(format!(
+                "an error line of {} characters: {line:?}",
+                line.chars().count()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Known to fail today, outside mailbox names: serde's messages for an
+/// unknown attribute name or enum variant quote the text whole and
+/// unescaped. The escaping fix makes this pass; then drop the `ignore`
+/// and add these fields to `place_wild`.
+#[test]
+#[ignore = "unknown attribute names and enum variants are echoed unescaped and untruncated (escaping fix pending)"]
+fn error_lines_for_unknown_names_and_variants_stay_printable() {
+    let long = "a.".repeat(600);
+    let mut failed = Vec::new();
+    for text in [
+        "x\ny",
+        "x\u{0}y",
+        "x\u{7f}y",
+        "x\u{85}y",
+        "x\u{1b}[31my",
+        long.as_str(),
+    ] {
+        let base =
+            json!({ "name": "ExampleCorp", "domain": "example.com", "publicIP": "203.0.113.5" });
+        let mut cases = Vec::new();
+        let mut d = base.clone();
+        d[text] = json!(1);
+        cases.push(("an unknown attribute", d));
+        let mut d = base.clone();
+        d["users"] =
+            json!([{ "name": "a@example.com", "passwordFile": "/run/secrets/a", text: 1 }]);
+        cases.push(("an unknown user attribute", d));
+        for (what, field) in [
+            ("tls", json!(text)),
+            ("inbound", json!({ "kind": text })),
+            ("dmarc", json!({ "policy": text })),
+        ] {
+            let mut d = base.clone();
+            d[what] = field;
+            cases.push((what, d));
+        }
+        let mut d = base.clone();
+        d["users"] =
+            json!([{ "name": "a@example.com", "passwordFile": "/run/secrets/a", "roles": [text] }]);
+        cases.push(("users[0].roles", d));
+        for (what, d) in cases {
+            let e = mailplan::plan_json(&d.to_string()).expect_err(what);
+            if let Err(broken) = problems_are_printable_lines(&e) {
+                failed.push(format!(
+                    "{what}: {}",
+                    broken.chars().take(160).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Zones the property below handed to named-checkzone.
+static ZONES_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The plan's zone fragment inside a complete zone (SOA, NS), as
+/// tests/daemons/harness.py::zone_file builds it, loaded by the
+/// named-checkzone that `MAILPLAN_NAMED_CHECKZONE` names, with the strict
+/// checks of tests/daemons/test_configs.py except that only in-zone names
+/// are checked for addresses (`-i local`: no DNS lookups in a unit test).
+/// Unset: the check is skipped, once said on stderr.
+fn zone_loads(plan: &mailplan::Plan) -> Result<(), String> {
+    static SKIPPED: std::sync::Once = std::sync::Once::new();
+    let Some(checkzone) = std::env::var_os("MAILPLAN_NAMED_CHECKZONE") else {
+        SKIPPED.call_once(|| {
+            // Straight to stderr: the test harness captures eprintln!.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "properties: MAILPLAN_NAMED_CHECKZONE is not set, so the zone check was skipped (scripts/test.sh sets it)"
+            );
+        });
+        return Ok(());
+    };
+    // The addresses nobody knows at plan time (the WAN address the
+    // operator or the dyndns updater sets) filled in, as they will be; the
+    // DKIM key stays a comment, as in the fragment.
+    let records: Vec<DnsRecord> = plan
+        .dns_records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            match r.data {
+                RecordData::Pending("A", _) => r.data = RecordData::A("192.0.2.1".parse().unwrap()),
+                RecordData::Pending("AAAA", _) => {
+                    r.data = RecordData::Aaaa("2001:db8::1".parse().unwrap())
+                }
+                _ => {}
+            }
+            r
+        })
+        .collect();
+    // An inbound relay's MX host inside the customer's zone is the
+    // operator's existing host (inbound.mx), whose address the sheet does
+    // not own: stand in for it, as the zone at the registrar has it. The
+    // mail VM's own name is not stood in for.
+    let mut records = records;
+    for mx in &plan.inbound.mx {
+        let inside = mx.host.as_str() == plan.domain.as_str()
+            || mx.host.as_str().ends_with(&format!(".{}", plan.domain));
+        let known = records.iter().any(|r| r.name == mx.host.as_str());
+        if inside && !known && mx.host != plan.hostname {
+            records.push(DnsRecord::publish(
+                mx.host.as_str(),
+                RecordData::A("192.0.2.2".parse().unwrap()),
+            ));
+        }
+    }
+    let domain = plan.domain.as_str();
+    let zone = format!(
+        "$ORIGIN {domain}.\n$TTL 3600\n@ IN SOA ns1.invalid. hostmaster.{domain}. ( 1 7200 3600 1209600 3600 )\n@ IN NS ns1.invalid.\n@ IN NS ns2.invalid.\n{}",
+        mailplan::dns::render_zone(&plan.domain, &records)
+    );
+    let n = ZONES_CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file =
+        std::env::temp_dir().join(format!("mailplan-property-{}-{n}.zone", std::process::id()));
+    std::fs::write(&file, &zone).unwrap();
+    let output = std::process::Command::new(&checkzone)
+        .args([
+            "-k", "fail", "-n", "fail", "-m", "fail", "-M", "fail", "-S", "fail", "-i", "local",
+        ])
+        .arg(domain)
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("MAILPLAN_NAMED_CHECKZONE={checkzone:?} cannot run: {e}"));
+    let _ = std::fs::remove_file(&file);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() && said.contains("OK") {
+        Ok(())
+    } else {
+        Err(format!(
+            "named-checkzone refused the zone ({}):\n{said}\n{zone}",
+            output.status
+        ))
+    }
+}
+
+proptest! {
+    // About 60 of these are accepted, each one named-checkzone process
+    // (about 0.1 s); the refused ones cost next to nothing.
+    #![proptest_config(ProptestConfig { cases: 640, .. ProptestConfig::default() })]
+
+    /// Accepted declarations give a zone named-checkzone loads; refused
+    /// ones give error lines that are short and free of control
+    /// characters, whatever text reached the fields.
+    #[test]
+    fn zones_load_and_error_lines_stay_printable((mut declaration, _) in declaration(),
+                                                 users in proptest::collection::vec(secret().prop_flat_map(user), 0..4),
+                                                 slot in prop_oneof![3 => Just(0u8), 2 => 1u8..14],
+                                                 text in wild_text()) {
+        declaration["users"] = Value::Array(users);
+        place_wild(&mut declaration, slot, text);
+        match mailplan::plan_json(&declaration.to_string()) {
+            Ok(planned) => {
+                if let Err(refused) = zone_loads(&planned.plan) {
+                    prop_assert!(false, "{refused}\n{declaration}");
+                }
+            }
+            Err(e) => {
+                if let Err(broken) = problems_are_printable_lines(&e) {
+                    prop_assert!(false, "{broken}\n{declaration}");
+                }
+            }
+        }
     }
 }
 

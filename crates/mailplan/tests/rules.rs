@@ -1344,6 +1344,164 @@ fn a_bare_name_and_its_address_are_one_mailbox() {
     }
 }
 
+// Issue 11 item 4: a mailbox's address is its Dovecot login, which Dovecot
+// lowercases (%Lu) and checks against auth_username_chars; a passwd-file
+// and a texthash table read a leading '#' as a comment.
+
+#[test]
+fn mailbox_addresses_are_lowercase_and_every_accepted_shape_keeps_its_name() {
+    let planned = planned(decl(json!({ "publicIP": STATIC, "users": [
+        { "name": "Alice@example.com", "passwordFile": "/run/secrets/alice" },
+        { "name": "Bob", "passwordFile": "/run/secrets/bob", "roles": ["mailbox"] },
+        { "name": "first.last", "passwordFile": "/run/secrets/fl", "roles": ["mailbox"] },
+        { "name": "Info-Desk@EXAMPLE.com", "passwordFile": "/run/secrets/id" },
+        { "name": "a_b", "passwordFile": "/run/secrets/ab", "roles": ["mailbox"] },
+        { "name": "2024", "passwordFile": "/run/secrets/digits", "roles": ["mailbox"] },
+        { "name": "x1@example.com", "passwordFile": "/run/secrets/x1" },
+    ]})));
+    let expected = [
+        "alice@example.com",
+        "bob@example.com",
+        "first.last@example.com",
+        "info-desk@example.com",
+        "a_b@example.com",
+        "2024@example.com",
+        "x1@example.com",
+    ];
+    let boxes: Vec<String> = planned
+        .plan
+        .mailboxes
+        .iter()
+        .map(|m| m.address.to_string())
+        .collect();
+    assert_eq!(boxes, expected, "the plan's mailboxes");
+    let secret_boxes: Vec<String> = planned
+        .secrets
+        .mailboxes
+        .iter()
+        .map(|(address, _)| address.to_string())
+        .collect();
+    assert_eq!(secret_boxes, expected, "the secrets' mailboxes");
+    // The declaring user's name is kept as declared (nothing logs in with it).
+    assert_eq!(planned.plan.mailboxes[0].user.as_str(), "Alice@example.com");
+    let json = serde_json::to_value(&planned.plan).unwrap();
+    assert_eq!(json["mailboxes"][0]["address"], "alice@example.com");
+}
+
+#[test]
+fn logins_that_are_not_mailboxes_are_left_as_declared() {
+    let p = plan(json!({ "publicIP": STATIC, "users": [
+        relay_user("Sales+Relay@example.com", "smtp.gmail.com"),
+        { "name": "#DynUser", "passwordFile": "/run/secrets/d", "roles": ["domain-provider"] },
+    ]}));
+    assert!(p.mailboxes.is_empty());
+    assert_eq!(
+        p.relay.unwrap().user.unwrap().as_str(),
+        "Sales+Relay@example.com"
+    );
+}
+
+#[test]
+fn mailbox_names_that_could_never_log_in_are_refused_with_the_reason() {
+    let plus = "contains '+': Dovecot refuses it in logins (auth_username_chars)";
+    let comment = "turns its line into a comment in postfix's and Dovecot's tables";
+    let edge = "mailbox names start and end with a letter or digit";
+    for (name, roles, needle) in [
+        ("bob+sales@example.com", json!([]), plus),
+        ("bob+sales", json!(["mailbox"]), plus),
+        (
+            "Bob+Sales@example.com",
+            json!(["mailbox", "mail-relay"]),
+            plus,
+        ),
+        ("#info@example.com", json!([]), "starts with '#', which"),
+        ("#info@example.com", json!([]), comment),
+        ("#info", json!(["mailbox"]), comment),
+        (
+            "in#fo",
+            json!(["mailbox"]),
+            "contains '#': Dovecot refuses it in logins",
+        ),
+        (
+            "a!b@example.com",
+            json!([]),
+            "contains '!': Dovecot refuses",
+        ),
+        ("x%y", json!(["mailbox"]), "contains '%'"),
+        ("a/b", json!(["mailbox"]), "contains '/'"),
+        ("a=b", json!(["mailbox"]), "contains '='"),
+        ("~a", json!(["mailbox"]), "contains '~'"),
+        ("-info@example.com", json!([]), "starts with '-'"),
+        ("-info", json!(["mailbox"]), edge),
+        ("info_", json!(["mailbox"]), "ends with '_'"),
+        ("_info@example.com", json!([]), edge),
+        ("info-@example.com", json!([]), "ends with '-'"),
+        (
+            "a..b",
+            json!(["mailbox"]),
+            "letters, digits, '.', '-', '_'; value not shown",
+        ),
+        (
+            ".ab",
+            json!(["mailbox"]),
+            "letters, digits, '.', '-', '_'; value not shown",
+        ),
+    ] {
+        let mut user = json!({ "name": name, "passwordFile": "/run/secrets/x", "roles": roles });
+        if roles.as_array().unwrap().iter().any(|r| r == "mail-relay") {
+            user["relay"] = json!({ "host": "smtp.gmail.com" });
+        }
+        let e = error(json!({ "publicIP": STATIC, "users": [user] }));
+        let problem = e
+            .problems()
+            .iter()
+            .find(|p| p.path == "users[0].name")
+            .unwrap_or_else(|| panic!("{name}: no error at users[0].name; got:\n{e}"));
+        assert!(
+            problem.message.contains(needle),
+            "{name}: {problem} lacks {needle:?}"
+        );
+        // The name may be a pasted secret: only the offending character
+        // is named, never the value.
+        let local = name.split('@').next().unwrap();
+        assert!(
+            !problem.message.contains(local),
+            "{name}: {problem} quotes the name"
+        );
+        assert!(
+            !problem.message.contains('\n') && problem.message.split(". ").count() == 1,
+            "{name}: {problem} is not one sentence"
+        );
+    }
+}
+
+#[test]
+fn mailboxes_that_differ_only_in_case_are_one_mailbox() {
+    for (first, second, needle) in [
+        (
+            "alice@example.com",
+            "Alice@example.com",
+            "declared twice (also users[0])",
+        ),
+        (
+            "Alice",
+            "alice@EXAMPLE.com",
+            "users[0] and users[1] are one mailbox",
+        ),
+    ] {
+        let e = error(json!({ "publicIP": STATIC, "users": [
+            { "name": first, "passwordFile": "/run/secrets/a", "roles": ["mailbox"] },
+            { "name": second, "passwordFile": "/run/secrets/b" },
+        ]}));
+        assert!(
+            e.problems()
+                .iter()
+                .any(|p| p.path == "users[1].name" && p.message.contains(needle)),
+            "{first} / {second}: {e}"
+        );
+    }
+}
+
 #[test]
 fn inbound_mx_lists_are_capped() {
     let hosts =
