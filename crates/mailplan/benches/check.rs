@@ -43,8 +43,11 @@ fn check(text: &str) -> bool {
     mailplan::plan_json(text).is_ok()
 }
 
+/// A family of inputs: its name, how to make one of size n, the sizes.
+type Family = (&'static str, fn(usize) -> String, &'static [usize]);
+
 fn scaling(c: &mut Criterion) {
-    let inputs: [(&str, fn(usize) -> String, &[usize]); 3] = [
+    let inputs: [Family; 3] = [
         ("mailboxes", mailboxes, &[625, 1250, 2500, 5000]),
         ("spf-extra", spf_terms, &[32, 64, 128, 256]),
         ("ddns-hosts", ddns_hosts, &[25, 50, 100]),

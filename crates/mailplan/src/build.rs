@@ -2,7 +2,7 @@
 //! (relay precedence, roles, dyndns versus static IP, the record sheet,
 //! the decision tree) and the assembly of the [`Plan`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
 use crate::ddns::{self, DdnsSetup};
@@ -121,7 +121,10 @@ struct UserRoles<'a> {
 impl UserRoles<'_> {
     /// True when `users[i]` gets a mailbox.
     fn has_mailbox(&self, i: usize) -> bool {
-        self.mailboxes.iter().any(|(j, ..)| *j == i)
+        // Pushed in declaration order, so sorted by index.
+        self.mailboxes
+            .binary_search_by_key(&i, |(j, ..)| *j)
+            .is_ok()
     }
 }
 
@@ -161,16 +164,23 @@ fn user_label(i: usize, user: &User) -> String {
 }
 
 fn describe_users(users: &[(usize, &User, Option<SecretSource>)]) -> String {
-    users
+    const SHOWN: usize = 5;
+    let mut described: Vec<String> = users
         .iter()
+        .take(SHOWN)
         .map(|(i, user, _)| user_label(*i, user))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    if users.len() > SHOWN {
+        described.push(format!("and {} more", users.len() - SHOWN));
+    }
+    described.join(", ")
 }
 
 fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'a> {
     let mut roles = UserRoles::default();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // The mailboxes' (lowercase) local parts, to find one declared twice.
+    let mut mailbox_of_local: HashMap<String, usize> = HashMap::new();
     // Role requirements apply only to users whose role is used: with
     // mailRelay set, mail-relay users are ignored (rule 1); without
     // dyndns, domain-provider users are.
@@ -277,14 +287,9 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
                 None => Some(address.to_lowercase()),
             });
             // `bob` (role mailbox) and `bob@<domain>` are the same mailbox.
-            let first = address.as_ref().and_then(|address| {
-                roles.mailboxes.iter().find_map(|(j, other, ..)| {
-                    other
-                        .local()
-                        .eq_ignore_ascii_case(address.local())
-                        .then_some(*j)
-                })
-            });
+            let first = address
+                .as_ref()
+                .and_then(|address| mailbox_of_local.get(address.local()).copied());
             if let Some(first) = first {
                 if !duplicate_name {
                     d.error(
@@ -298,7 +303,10 @@ fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'
                 continue;
             }
             match (address, secret) {
-                (Some(address), Some(secret)) => roles.mailboxes.push((i, address, user, secret)),
+                (Some(address), Some(secret)) => {
+                    mailbox_of_local.insert(address.local().to_string(), i);
+                    roles.mailboxes.push((i, address, user, secret));
+                }
                 (Some(_), None) if !has_secret => d.error(
                     format!("{path}.passwordFile"),
                     "a mailbox needs a password: set passwordFile (or password, which lands in the Nix store)",

@@ -333,3 +333,25 @@ fn a_dmarc_report_address_nobody_receives_is_warned_about() {
         p.warnings
     );
 }
+
+// Error lines stay bounded however many users they are about.
+
+#[test]
+fn thousands_of_relay_users_give_one_bounded_error_line() {
+    let users: Vec<Value> = (0..5000)
+        .map(|i| {
+            json!({ "name": format!("r{i}"), "passwordFile": "/run/r", "roles": ["mail-relay"],
+                "relay": { "host": "relay.example.net" } })
+        })
+        .collect();
+    let e = error(decl(json!({ "users": users })));
+    let line = e
+        .problems()
+        .iter()
+        .find(|p| p.path == "users")
+        .expect("the mail-relay users are named")
+        .to_string();
+    assert!(line.contains("5000 users are tagged mail-relay"), "{line}");
+    assert!(line.contains("and 4995 more"), "{line}");
+    assert!(line.len() < 1000, "{}", line.len());
+}
