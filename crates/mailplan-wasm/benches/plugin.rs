@@ -1,6 +1,6 @@
 //! The plugin's size and speed targets, measured against the native
 //! engine in the same run:
-//! - `.wasm` size ≤ 150 KiB (printed, and asserted);
+//! - `.wasm` size ≤ 192 KiB (printed, and asserted);
 //! - `plan` per call through the host, module compiled (instantiate +
 //!   init + marshal + run) ≤ 100 µs median for the guide's examples;
 //! - 1,000 declarations in one run ≤ 0.2 s through the host;
@@ -48,10 +48,10 @@ fn native_plan(declaration: &serde_json::Value) -> serde_json::Value {
 fn size(_: &mut Criterion) {
     let bytes = wasm_bytes().len();
     println!(
-        "nix/mailplan.wasm: {bytes} bytes ({:.1} KiB; target ≤ 150 KiB)",
+        "nix/mailplan.wasm: {bytes} bytes ({:.1} KiB; target ≤ 192 KiB)",
         bytes as f64 / 1024.0
     );
-    assert!(bytes <= 150 * 1024, "the plugin is over 150 KiB");
+    assert!(bytes <= 192 * 1024, "the plugin is over 192 KiB");
 }
 
 fn compile(c: &mut Criterion) {
