@@ -57,6 +57,9 @@ fn relay_user(name: &str, host: &str) -> Value {
 
 const STATIC: &str = "203.0.113.5";
 
+#[path = "rules/hardening.rs"]
+mod hardening;
+
 // Rule 1: relay precedence.
 
 #[test]

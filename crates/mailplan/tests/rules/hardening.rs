@@ -1,42 +1,14 @@
 //! Defects an adversarial operator found (issue 11), one test each: every
-//! one of these failed before its fix.
+//! one of these failed before its fix. Declarations given whole are merged
+//! over the base again by the shared helpers, which changes nothing.
 
-use mailplan::{Error, Plan};
 use serde_json::{Value, json};
 
-fn decl(extra: Value) -> Value {
-    let mut base = json!({ "name": "ExampleCorp", "domain": "example.com" });
-    if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
-        base.extend(extra);
-    }
-    base
-}
+use super::{assert_error_at, decl, error, planned, warned};
 
-fn plan(declaration: Value) -> Plan {
-    mailplan::plan_json(&declaration.to_string())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .plan
-}
-
-fn error(declaration: Value) -> Error {
-    match mailplan::plan_json(&declaration.to_string()) {
-        Ok(p) => panic!("expected an error, got a plan: {:?}", p.plan.warnings),
-        Err(e) => e,
-    }
-}
-
-fn assert_error_at(declaration: Value, path: &str, needle: &str) {
-    let e = error(declaration);
-    assert!(
-        e.problems()
-            .iter()
-            .any(|p| p.path == path && p.message.contains(needle)),
-        "no error at {path} containing {needle:?}; got:\n{e}"
-    );
-}
-
-fn warned(plan: &Plan, needle: &str) -> bool {
-    plan.warnings.iter().any(|w| w.contains(needle))
+/// The plan of a whole declaration (not merged over the base).
+fn plan(declaration: Value) -> mailplan::Plan {
+    planned(declaration).plan
 }
 
 /// A domain of exactly `len` characters: labels of at most 63 `a`s
