@@ -9,6 +9,7 @@ use crate::ddns::{self, DdnsSetup};
 use crate::declaration::{Declaration, InboundKind, Login, Port, RelayHost, Role, User};
 use crate::dns::{DnsRecord, RecordData, RecordSource};
 use crate::error::{Error, FieldError};
+use crate::firewall::PMG_DELIVERY_PORT;
 use crate::names::{DomainName, EmailAddress, MAX_NAME_LEN, PublicIpv4, Selector};
 use crate::plan::{MxTarget, Plan, RelaySource};
 use crate::provider::{PmgIdentity, RelayProvider, check_credentials};
@@ -447,6 +448,10 @@ fn relay_host_path(decl: &Declaration, roles: &UserRoles<'_>) -> String {
     }
 }
 
+/// The ports the mail VM's own postfix listens on: SMTP, the PMG's
+/// delivery port, submissions (webmail's) and submission.
+const MAIL_VM_SMTP_PORTS: [u16; 4] = [25, PMG_DELIVERY_PORT, 465, 587];
+
 /// Field paths of the relay's parts, for errors.
 struct RelayPaths {
     host: String,
@@ -567,20 +572,29 @@ fn resolve_relay(
     for (field, message) in findings.warnings {
         d.warn(format!("{}: {message}", path_of(field)));
     }
-    let loops_back = match &relay.host {
-        RelayHost::Name(name) => (name == hostname).then(|| format!("{name} is mailHostname")),
-        RelayHost::Ipv4(ip) => decl
-            .public_ip
-            .filter(|own| own.addr() == *ip)
-            .map(|_| format!("{ip} is publicIP")),
+    let this_vm = match &relay.host {
+        RelayHost::Name(name) if name == hostname => Some(format!("{name} is mailHostname")),
+        RelayHost::Ipv4(ip) if decl.public_ip.is_some_and(|own| own.addr() == *ip) => {
+            Some(format!("{ip} is publicIP"))
+        }
+        host if host.is_this_machine() => Some(format!("{host} is this machine")),
+        _ => None,
     };
-    if let Some(why) = loops_back {
-        d.error(
-            paths.host.clone(),
-            format!(
-                "{why}, the mail VM itself: postfix would bounce every message with \"mail loops back to myself\". Name the relay that should carry the mail, or remove the relay to send directly (standalone)"
-            ),
-        );
+    if let Some(why) = this_vm {
+        let port = relay.port.get();
+        if MAIL_VM_SMTP_PORTS.contains(&port) {
+            d.error(
+                paths.host.clone(),
+                format!(
+                    "{why}, the mail VM itself, and its own postfix listens on port {port}: postfix would bounce every message with \"mail loops back to myself\". Name the relay that should carry the mail, or remove the relay to send directly (standalone)"
+                ),
+            );
+        } else {
+            d.warn(format!(
+                "{}: {why}, the mail VM itself: something other than postfix (a tunnel such as stunnel or an SSH forward) must listen on port {port} and pass the mail on",
+                paths.host
+            ));
+        }
     }
     let custom = matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom);
     if relay.port.get() == 25

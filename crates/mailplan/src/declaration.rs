@@ -288,11 +288,7 @@ impl RelayHost {
         }
         if let Ok(ip) = input.parse::<Ipv4Addr>() {
             let [first, ..] = ip.octets();
-            let why = if ip.is_loopback() {
-                Some(
-                    "a loopback address: the relay would be the mail VM itself, and postfix bounces every message with \"mail loops back to myself\"",
-                )
-            } else if first == 0 {
+            let why = if first == 0 {
                 Some("in 0.0.0.0/8, which means \"this host\": postfix would loop back to itself")
             } else if ip.is_link_local() {
                 Some("a link-local (169.254.0.0/16) address, which no relay is reached at")
@@ -308,14 +304,7 @@ impl RelayHost {
                 None => Ok(Self::Ipv4(ip)),
             };
         }
-        let name = DomainName::parse(input)?;
-        let local = name.as_str();
-        if local == "localhost.localdomain" || local.ends_with(".localhost") {
-            return Err(format!(
-                "{local} names this machine (RFC 6761): the relay would be the mail VM itself, and postfix bounces every message with \"mail loops back to myself\""
-            ));
-        }
-        Ok(Self::Name(name))
+        DomainName::parse(input).map(Self::Name)
     }
 
     /// The host name, when it is one.
@@ -323,6 +312,17 @@ impl RelayHost {
         match self {
             RelayHost::Name(name) => Some(name),
             RelayHost::Ipv4(_) => None,
+        }
+    }
+
+    /// True when the host is the machine itself: a loopback address, or a
+    /// name RFC 6761 reserves for it (`*.localhost`).
+    pub fn is_this_machine(&self) -> bool {
+        match self {
+            RelayHost::Ipv4(ip) => ip.is_loopback(),
+            RelayHost::Name(name) => {
+                name.as_str() == "localhost.localdomain" || name.as_str().ends_with(".localhost")
+            }
         }
     }
 
@@ -722,24 +722,26 @@ mod tests {
             Ok(RelayHost::Ipv4(_))
         ));
         assert!(RelayHost::parse("[smtp.gmail.com]:587").is_err());
-        for looping in [
-            "127.0.0.1",
-            "127.1.2.3",
+        for unreachable in [
             "0.0.0.0",
             "0.1.2.3",
             "169.254.10.1",
             "240.0.0.1",
             "255.255.255.255",
             "224.0.0.1",
+        ] {
+            let err = RelayHost::parse(unreachable).unwrap_err();
+            assert!(err.contains("cannot be a relay host"), "{err}");
+        }
+        for this_machine in [
+            "127.0.0.1",
+            "127.1.2.3",
             "relay.localhost",
             "localhost.localdomain",
         ] {
-            let err = RelayHost::parse(looping).unwrap_err();
-            assert!(
-                err.contains("cannot be a relay host") || err.contains("RFC 6761"),
-                "{err}"
-            );
+            assert!(RelayHost::parse(this_machine).unwrap().is_this_machine());
         }
+        assert!(!RelayHost::parse("192.0.2.25").unwrap().is_this_machine());
         assert!(RelayHost::parse("2001:db8::1").is_err());
     }
 

@@ -206,19 +206,32 @@ fn every_provider_include_is_in_the_nested_cost_table() {
 
 #[test]
 fn a_relay_that_loops_back_to_the_vm_is_refused() {
-    for host in [
-        "127.0.0.1",
-        "0.0.0.0",
-        "0.0.0.8",
-        "169.254.1.1",
-        "240.0.0.1",
-    ] {
+    for host in ["0.0.0.0", "0.0.0.8", "169.254.1.1", "240.0.0.1"] {
         assert_error_at(
             decl(json!({ "mailRelay": relayed(host) })),
             "mailRelay.host",
             "cannot be a relay host",
         );
     }
+    for host in ["127.0.0.1", "127.0.0.53", "relay.localhost"] {
+        assert_error_at(
+            decl(json!({ "mailRelay": relayed(host) })),
+            "mailRelay.host",
+            "its own postfix listens on port 587",
+        );
+    }
+    // A tunnel on another port of this machine is a relay, not a loop.
+    let mut tunnel = relayed("127.0.0.1");
+    tunnel["port"] = json!(2525);
+    let p = plan(decl(json!({ "mailRelay": tunnel })));
+    assert!(
+        warned(
+            &p,
+            "127.0.0.1 is this machine, the mail VM itself: something other than postfix"
+        ),
+        "{:?}",
+        p.warnings
+    );
     assert_error_at(
         decl(json!({ "mailRelay": relayed("mail.example.com") })),
         "mailRelay.host",
