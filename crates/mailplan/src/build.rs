@@ -10,7 +10,7 @@ use crate::declaration::{Declaration, InboundKind, Login, Port, RelayHost, Role,
 use crate::dns::{DnsRecord, RecordData, RecordSource};
 use crate::error::{Error, FieldError};
 use crate::firewall::PMG_DELIVERY_PORT;
-use crate::names::{DomainName, EmailAddress, MAX_NAME_LEN, PublicIpv4, Selector};
+use crate::names::{DomainName, EmailAddress, MAX_NAME_LEN, PublicIpv4, Selector, list_at_most};
 use crate::plan::{MxTarget, Plan, RelaySource};
 use crate::provider::{PmgIdentity, RelayProvider, check_credentials};
 use crate::secret::{SecretPath, SecretSource};
@@ -165,16 +165,7 @@ fn user_label(i: usize, user: &User) -> String {
 }
 
 fn describe_users(users: &[(usize, &User, Option<SecretSource>)]) -> String {
-    const SHOWN: usize = 5;
-    let mut described: Vec<String> = users
-        .iter()
-        .take(SHOWN)
-        .map(|(i, user, _)| user_label(*i, user))
-        .collect();
-    if users.len() > SHOWN {
-        described.push(format!("and {} more", users.len() - SHOWN));
-    }
-    described.join(", ")
+    list_at_most(users.iter().map(|(i, user, _)| user_label(*i, user)), 5)
 }
 
 fn classify_users<'a>(decl: &'a Declaration, d: &mut Diagnostics) -> UserRoles<'a> {

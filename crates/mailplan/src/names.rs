@@ -13,6 +13,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub(crate) use attrset_de::quoted;
 
+/// Lists items for a message, joined by ", ": the first `shown`, then
+/// "and N more", so that the message stays short however long the list.
+pub(crate) fn list_at_most(items: impl ExactSizeIterator<Item = String>, shown: usize) -> String {
+    let total = items.len();
+    let mut listed: Vec<String> = items.take(shown).collect();
+    if total > shown {
+        listed.push(format!("and {} more", total - shown));
+    }
+    listed.join(", ")
+}
+
 /// Checks one DNS label under the host-name rules (RFC 952/1123: letters,
 /// digits and inner hyphens, 1 to 63 octets).
 fn check_host_label(label: &str) -> Result<(), String> {

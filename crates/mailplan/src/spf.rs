@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::names::{Text, quoted};
+use crate::names::{Text, list_at_most, quoted};
 
 /// RFC 7208 §4.6.4: at most 10 terms that cause DNS queries.
 pub const MAX_DNS_LOOKUPS: usize = 10;
@@ -437,21 +437,15 @@ impl SpfRecord {
         if total <= MAX_DNS_LOOKUPS {
             return Ok(cost);
         }
-        let mut shown: Vec<String> = cost
-            .terms
-            .iter()
-            .take(SHOWN)
-            .map(|(term, lookups)| match lookups {
+        let shown = list_at_most(
+            cost.terms.iter().map(|(term, lookups)| match lookups {
                 1 => term.clone(),
                 n => format!("{term} ({n}: it includes {} more)", n - 1),
-            })
-            .collect();
-        if cost.terms.len() > SHOWN {
-            shown.push(format!("and {} more", cost.terms.len() - SHOWN));
-        }
+            }),
+            SHOWN,
+        );
         Err(format!(
-            "the SPF record would need {total} DNS lookups ({}); RFC 7208 §4.6.4 allows {MAX_DNS_LOOKUPS}, and receivers treat more as a permanent error. Replace includes with ip4:/ip6: ranges or drop unused senders",
-            shown.join(", ")
+            "the SPF record would need {total} DNS lookups ({shown}); RFC 7208 §4.6.4 allows {MAX_DNS_LOOKUPS}, and receivers treat more as a permanent error. Replace includes with ip4:/ip6: ranges or drop unused senders"
         ))
     }
 

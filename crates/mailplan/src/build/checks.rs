@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use crate::names::list_at_most;
 use crate::provider::RelayProvider;
 
 use super::site::Site;
@@ -106,14 +107,9 @@ pub(super) fn secret_warnings(site: &Site<'_>, d: &mut Diagnostics) {
                 paths.push(path);
             }
         }
-        if paths.len() > SHOWN_INLINE_SECRETS {
-            let more = paths.len() - SHOWN_INLINE_SECRETS;
-            paths.truncate(SHOWN_INLINE_SECRETS);
-            paths.push(format!("and {more} more"));
-        }
+        let paths = list_at_most(paths.into_iter(), SHOWN_INLINE_SECRETS);
         d.warn(format!(
-            "inline passwords land in the world-readable Nix store (lab posture): {}. Use passwordFile (e.g. /run/secrets/relay-pass from sops-nix) to keep them out",
-            paths.join(", ")
+            "inline passwords land in the world-readable Nix store (lab posture): {paths}. Use passwordFile (e.g. /run/secrets/relay-pass from sops-nix) to keep them out"
         ));
     }
 }

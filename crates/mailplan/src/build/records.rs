@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use crate::declaration::Declaration;
 use crate::dns::{DnsRecord, RecordData, RecordSource};
 use crate::firewall::{InboundPath, PMG_DELIVERY_PORT};
-use crate::names::{DomainName, EmailAddress, is_public_v4};
+use crate::names::{DomainName, EmailAddress, is_public_v4, list_at_most};
 use crate::plan::{DkimPlan, MxTarget};
 use crate::provider::{RelayProvider, nested_lookups_of_include};
 use crate::spf::{self, MAX_DNS_LOOKUPS, SpfRecord, SpfTerm};
@@ -217,19 +217,14 @@ pub(super) fn spf_record(site: &Site<'_>, path: &MailPath, d: &mut Diagnostics) 
     }
     match spf.check_lookup_budget(nested_lookups_of_include) {
         Ok(cost) if !cost.unknown_includes.is_empty() => {
-            const SHOWN: usize = 5;
-            let mut unknown: Vec<String> = cost
-                .unknown_includes
-                .iter()
-                .take(SHOWN)
-                .map(|domain| format!("include:{domain}"))
-                .collect();
-            if cost.unknown_includes.len() > SHOWN {
-                unknown.push(format!("and {} more", cost.unknown_includes.len() - SHOWN));
-            }
+            let unknown = list_at_most(
+                cost.unknown_includes
+                    .iter()
+                    .map(|domain| format!("include:{domain}")),
+                5,
+            );
             d.warn(format!(
-                "spf: mailplan does not know how many lookups {} make in turn, so it counts 1 each ({} of {MAX_DNS_LOOKUPS} in all); receivers count the nested ones too, so after publishing check the record with an SPF checker that expands includes",
-                unknown.join(", "),
+                "spf: mailplan does not know how many lookups {unknown} make in turn, so it counts 1 each ({} of {MAX_DNS_LOOKUPS} in all); receivers count the nested ones too, so after publishing check the record with an SPF checker that expands includes",
                 cost.total()
             ));
         }
