@@ -2,6 +2,7 @@
 
 mod human;
 mod input;
+mod verify;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -38,6 +39,35 @@ enum Command {
     },
     /// Print the plan's postfix parameters as `main.cf` lines.
     MainCf {
+        /// The declaration file; `-` reads stdin.
+        file: PathBuf,
+    },
+    /// Check the live DNS (and, with --smtp, the mail VM's SMTP listener)
+    /// against the plan, after publishing the record sheet. Exit status: 0
+    /// when everything required holds, 1 when something required fails, 2
+    /// when the checks could not run.
+    Verify {
+        /// The DNS resolver to ask, `IP` or `IP:PORT` (default: the
+        /// system's resolvers).
+        #[arg(long, value_name = "IP[:PORT]")]
+        resolver: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The mail VM's DKIM key, to compare with the published record:
+        /// OpenDKIM's `<selector>.txt` (or /var/lib/opendkim/<domain>.txt)
+        /// or its private key `<selector>.private`.
+        #[arg(long, value_name = "FILE")]
+        dkim_key: Option<PathBuf>,
+        /// Also check the SMTP listener at HOST[:PORT] (port 25 by
+        /// default): greeting, EHLO name, STARTTLS and its certificate, and
+        /// that it refuses to relay.
+        #[arg(long, value_name = "HOST[:PORT]")]
+        smtp: Option<String>,
+        /// The local address the SMTP check connects from (on a machine
+        /// with several).
+        #[arg(long, value_name = "IP", requires = "smtp")]
+        smtp_source: Option<std::net::IpAddr>,
         /// The declaration file; `-` reads stdin.
         file: PathBuf,
     },
@@ -94,6 +124,25 @@ fn run(cli: Cli) -> Result<String, ExitCode> {
         Command::MainCf { file } => {
             mailplan::postfix::render_main_cf(&planned(&file)?.plan.postfix.main)
         }
+        Command::Verify {
+            resolver,
+            json,
+            dkim_key,
+            smtp,
+            smtp_source,
+            file,
+        } => {
+            let (report, code) = verify::run(
+                &file,
+                resolver.as_deref(),
+                json,
+                dkim_key,
+                smtp,
+                smtp_source,
+            );
+            write_stdout(&report);
+            return Err(code);
+        }
         Command::Check {
             deny_warnings,
             file,
@@ -125,20 +174,23 @@ fn run(cli: Cli) -> Result<String, ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(output) => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(output.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: cannot write output: {e}");
-                    ExitCode::from(EXIT_UNREADABLE)
-                }
-            }
-        }
+        Ok(output) => write_stdout(&output),
         Err(code) => code,
+    }
+}
+
+/// Writes `output` to stdout; a closed pipe is not an error.
+fn write_stdout(output: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            ExitCode::from(EXIT_UNREADABLE)
+        }
     }
 }

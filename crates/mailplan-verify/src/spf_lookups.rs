@@ -1,0 +1,244 @@
+//! The DNS-lookup cost of a published SPF record, counted the way a
+//! receiver counts it (RFC 7208 §4.6.4): every `include`, `a`, `mx`,
+//! `ptr`, `exists` and `redirect`, recursively through the includes and
+//! redirects, and the void lookups among them.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use mail_auth::common::parse::TxtRecordParser;
+use mail_auth::spf::{Macro, Mechanism, Spf as SpfRecord};
+
+use crate::dns::{Dns, QueryError, Rdata, Rtype};
+
+/// RFC 7208 §4.6.4: at most 10 terms that cause DNS lookups.
+pub const MAX_LOOKUPS: u32 = 10;
+/// RFC 7208 §4.6.4: at most 2 lookups that return nothing.
+pub const MAX_VOID_LOOKUPS: u32 = 2;
+/// RFC 7208 §4.6.4: an `mx` term's hosts are looked up, at most 10.
+pub const MAX_MX_HOSTS: usize = 10;
+/// Counting stops here: the record already fails, and a loop of
+/// includes must not run forever.
+const COUNT_CEILING: u32 = 40;
+
+/// What a receiver's evaluation of the record costs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LookupCount {
+    /// Terms that cause DNS lookups.
+    pub lookups: u32,
+    /// Lookups that found nothing (NXDOMAIN or an empty answer).
+    pub voids: u32,
+    /// Where each lookup comes from, for the report (`include:_spf.google.com`,
+    /// `_spf.google.com: include:_netblocks.google.com`, ...).
+    pub terms: Vec<String>,
+    /// What makes the record fail evaluation besides the limits: an include
+    /// without an SPF record, a query error, a loop.
+    pub errors: Vec<String>,
+    /// Terms that could not be followed (macros need a real message).
+    pub unfollowed: Vec<String>,
+    /// Counting stopped at the ceiling.
+    pub stopped: bool,
+}
+
+/// Whether a TXT record is an SPF record (RFC 7208 §4.5).
+pub fn is_spf(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    lower == "v=spf1" || lower.starts_with("v=spf1 ")
+}
+
+/// The SPF record of `domain`, when there is exactly one.
+async fn fetch<D: Dns>(dns: &D, domain: &str) -> Result<String, QueryError> {
+    let records = dns.query(domain, Rtype::Txt).await?;
+    let spf: Vec<String> = records
+        .into_iter()
+        .filter_map(|r| match r {
+            Rdata::Txt(text) if is_spf(&text) => Some(text),
+            _ => None,
+        })
+        .collect();
+    match spf.len() {
+        0 => Err(QueryError::NoData),
+        1 => Ok(spf.into_iter().next().expect("one record")),
+        n => Err(QueryError::Failed(format!("{n} SPF records (permerror)"))),
+    }
+}
+
+/// The target of a term: the literal domain, the current domain when the
+/// term has none, `None` for a macro.
+fn target(spec: &Macro, current: &str) -> Option<String> {
+    match spec {
+        Macro::None => Some(current.to_string()),
+        Macro::Literal(bytes) => Some(
+            String::from_utf8_lossy(bytes)
+                .trim_end_matches('.')
+                .to_ascii_lowercase(),
+        ),
+        _ => None,
+    }
+}
+
+/// Counts the lookups of `record`, published at `domain`.
+pub async fn count<D: Dns>(dns: &D, domain: &str, record: &str) -> LookupCount {
+    let mut total = LookupCount::default();
+    match SpfRecord::parse(record.as_bytes()) {
+        Ok(parsed) => {
+            let mut path = vec![domain.to_string()];
+            count_record(dns, domain, &parsed, &mut path, &mut total).await;
+        }
+        Err(error) => total
+            .errors
+            .push(format!("{domain}: not a valid SPF record ({error})")),
+    }
+    total
+}
+
+fn count_record<'a, D: Dns>(
+    dns: &'a D,
+    domain: &'a str,
+    record: &'a SpfRecord,
+    path: &'a mut Vec<String>,
+    total: &'a mut LookupCount,
+) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
+    Box::pin(async move {
+        let nested = path.len() > 1;
+        let label = |term: String| {
+            if nested {
+                format!("{domain}: {term}")
+            } else {
+                term
+            }
+        };
+        let mut has_all = false;
+        for directive in record.directives.iter() {
+            if total.lookups >= COUNT_CEILING {
+                total.stopped = true;
+                return;
+            }
+            match &directive.mechanism {
+                Mechanism::Include { macro_string } => {
+                    total.lookups += 1;
+                    let Some(included) = target(macro_string, domain) else {
+                        total.unfollowed.push(label("include with a macro".into()));
+                        continue;
+                    };
+                    total.terms.push(label(format!("include:{included}")));
+                    follow(dns, &included, "include", path, total).await;
+                }
+                Mechanism::A { macro_string, .. } => {
+                    total.lookups += 1;
+                    let Some(host) = target(macro_string, domain) else {
+                        total.unfollowed.push(label("a with a macro".into()));
+                        continue;
+                    };
+                    total.terms.push(label(format!("a:{host}")));
+                    address_lookup(dns, &host, total).await;
+                }
+                Mechanism::Mx { macro_string, .. } => {
+                    total.lookups += 1;
+                    let Some(host) = target(macro_string, domain) else {
+                        total.unfollowed.push(label("mx with a macro".into()));
+                        continue;
+                    };
+                    total.terms.push(label(format!("mx:{host}")));
+                    match dns.query(&host, Rtype::Mx).await {
+                        Ok(records) => {
+                            let exchanges: Vec<String> = records
+                                .into_iter()
+                                .filter_map(|r| match r {
+                                    Rdata::Mx(_, exchange) => Some(exchange),
+                                    _ => None,
+                                })
+                                .collect();
+                            if exchanges.len() > MAX_MX_HOSTS {
+                                total.errors.push(format!(
+                                    "mx:{host} has {} MX hosts; RFC 7208 §4.6.4 allows {MAX_MX_HOSTS}",
+                                    exchanges.len()
+                                ));
+                            }
+                        }
+                        Err(error) if error.is_void() => total.voids += 1,
+                        Err(error) => total
+                            .errors
+                            .push(format!("mx:{host}: {}", error.describe())),
+                    }
+                }
+                Mechanism::Ptr { .. } => {
+                    total.lookups += 1;
+                    total.terms.push(label("ptr".into()));
+                }
+                Mechanism::Exists { macro_string } => {
+                    total.lookups += 1;
+                    let Some(host) = target(macro_string, domain) else {
+                        total.unfollowed.push(label("exists with a macro".into()));
+                        continue;
+                    };
+                    total.terms.push(label(format!("exists:{host}")));
+                    address_lookup(dns, &host, total).await;
+                }
+                Mechanism::All => has_all = true,
+                Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {}
+            }
+        }
+        // RFC 7208 §6.1: redirect is ignored when the record has `all`.
+        if let (Some(spec), false) = (&record.redirect, has_all) {
+            total.lookups += 1;
+            match target(spec, domain) {
+                Some(redirected) => {
+                    total.terms.push(label(format!("redirect={redirected}")));
+                    follow(dns, &redirected, "redirect", path, total).await;
+                }
+                None => total.unfollowed.push(label("redirect with a macro".into())),
+            }
+        }
+    })
+}
+
+/// Evaluates the record an include or a redirect names.
+async fn follow<D: Dns>(
+    dns: &D,
+    domain: &str,
+    how: &str,
+    path: &mut Vec<String>,
+    total: &mut LookupCount,
+) {
+    if path.iter().any(|seen| seen == domain) {
+        total.errors.push(format!(
+            "{how}:{domain} loops back ({} → {domain})",
+            path.join(" → ")
+        ));
+        return;
+    }
+    match fetch(dns, domain).await {
+        Ok(text) => match SpfRecord::parse(text.as_bytes()) {
+            Ok(parsed) => {
+                path.push(domain.to_string());
+                count_record(dns, domain, &parsed, path, total).await;
+                path.pop();
+            }
+            Err(error) => total
+                .errors
+                .push(format!("{how}:{domain}: not a valid SPF record ({error})")),
+        },
+        Err(error) => {
+            if error.is_void() {
+                total.voids += 1;
+            }
+            total.errors.push(format!(
+                "{how}:{domain} has no usable SPF record: {} (receivers return permerror)",
+                match &error {
+                    QueryError::NoData => "no v=spf1 TXT record".to_string(),
+                    other => other.describe(),
+                }
+            ));
+        }
+    }
+}
+
+async fn address_lookup<D: Dns>(dns: &D, host: &str, total: &mut LookupCount) {
+    match dns.query(host, Rtype::A).await {
+        Ok(records) if records.iter().any(|r| matches!(r, Rdata::A(_))) => {}
+        Ok(_) => total.voids += 1,
+        Err(error) if error.is_void() => total.voids += 1,
+        Err(error) => total.errors.push(format!("{host}: {}", error.describe())),
+    }
+}
