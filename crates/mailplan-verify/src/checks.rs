@@ -355,9 +355,10 @@ async fn spf_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
         "at most {MAX_LOOKUPS} DNS lookups and {MAX_VOID_LOOKUPS} void lookups (RFC 7208 §4.6.4)"
     );
     let found = format!(
-        "{}{} lookups ({}), {} void",
+        "{}{} lookup{} ({}), {} void",
         if count.stopped { "more than " } else { "" },
         count.lookups,
+        if count.lookups == 1 { "" } else { "s" },
         listed(&count.terms),
         count.voids
     );
