@@ -27,12 +27,13 @@ need_debian_packages() {
 step "system packages"
 # nix-bin: Nix 2.8 for the Nix tests; binaryen: wasm-opt for the plugin
 # build; the rest: the real daemons and checkers of tests/daemons (debootstrap
-# makes the Debian 13 root with Dovecot 2.4). Postfix is installed without a
+# makes the Debian 13 root with Dovecot 2.4; bind9 is the named that
+# `mailplan verify` is tested against). Postfix is installed without a
 # configuration of its own (the tests write theirs).
 echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
 need_debian_packages nix-bin binaryen python3 python3-venv git \
   postfix dovecot-core dovecot-imapd dovecot-lmtpd opendkim opendkim-tools \
-  bind9-utils openssl bsdutils debootstrap util-linux
+  bind9 bind9-utils openssl bsdutils debootstrap util-linux
 
 step "the nixpkgs library (the module system of the NixOS tests)"
 # Pinned in the steering repository beside this one (never copied in):

@@ -568,3 +568,87 @@ def zone_file(domain: str, fragment: str, dkim_record: str | None) -> str:
 def zone_records(plan_json: dict) -> list[dict]:
     """The plan's record sheet without the DKIM placeholder."""
     return [r for r in plan_json["dnsRecords"] if r["source"] == "plan"]
+
+
+class Named:
+    """BIND's named, authoritative only, on 127.0.0.1:`port`, serving the
+    zones given as {origin: zone file text}. Names outside them are
+    REFUSED (no recursion), so a test serves every zone it wants resolved."""
+
+    def __init__(self, directory: Path, zones: dict[str, str]):
+        self.directory = directory
+        self.zones = zones
+        self.port = free_port()
+        self.config = directory / "named.conf"
+        self.log = directory / "named.log"
+        self.process: subprocess.Popen | None = None
+
+    def write(self):
+        """named.conf and the zone files, each zone checked by
+        named-checkzone first so a broken one fails with its reason."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        declarations = []
+        for origin, text in self.zones.items():
+            file = self.directory / f"{origin}.zone"
+            file.write_text(text)
+            run("named-checkzone", "-q", "-k", "fail", "-i", "local", origin, file)
+            declarations.append(f'zone "{origin}" {{ type primary; file "{file}"; }};')
+        d = self.directory
+        self.config.write_text(
+            "options {\n"
+            f'  directory "{d}";\n'
+            f'  pid-file "{d}/named.pid";\n'
+            f'  session-keyfile "{d}/session.key";\n'
+            f'  managed-keys-directory "{d}";\n'
+            f"  listen-on port {self.port} {{ 127.0.0.1; }};\n"
+            "  listen-on-v6 { none; };\n"
+            "  recursion no;\n"
+            "  dnssec-validation no;\n"
+            "  notify no;\n"
+            "  allow-transfer { none; };\n"
+            "};\n"
+            # No rndc channel (named's default is 127.0.0.1:953, shared by
+            # every instance).
+            "controls { };\n"
+            + "\n".join(declarations) + "\n"
+        )
+        run("named-checkconf", self.config)
+
+    def start(self):
+        # -g: foreground, logs to stderr (here the log file); -4: IPv4 only.
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                ["named", "-g", "-4", "-n", "1", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
+            )
+
+        def ready():
+            if self.process.poll() is not None:
+                return "exited"
+            return "answering" if self.answers_udp() else None
+
+        if wait_for(ready, "named to answer on UDP") == "exited":
+            raise AssertionError(f"named exited {self.process.returncode}:\n{self.log.read_text()}")
+
+    def answers_udp(self) -> bool:
+        """Whether named answers a query (SOA of its first zone) on UDP
+        with NOERROR: listening, and the zone loaded."""
+        origin = next(iter(self.zones), "invalid")
+        question = b"".join(bytes([len(label)]) + label.encode() for label in origin.split(".")) + b"\0"
+        query = b"\x4d\x50\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + question + b"\x00\x06\x00\x01"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.settimeout(0.2)
+            try:
+                probe.sendto(query, ("127.0.0.1", self.port))
+                answer = probe.recv(4096)
+            except OSError:
+                return False
+            return answer[:2] == b"\x4d\x50" and answer[3] & 0x0F == 0
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=DEADLINE)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"

@@ -9,7 +9,10 @@
 # Debian 13 root, on the configuration of a NixOS 26.05 VM
 # (test_dovecot24.py); every accepted shape of mailbox name logs in and
 # receives mail, postmaster@ included, on Dovecot 2.3 and 2.4
-# (test_mailbox_names.py). The module's scripts and nixpkgs' rendering of its
+# (test_mailbox_names.py); `mailplan verify` against BIND's named serving
+# each example's zones as planned and broken, a resolver that never
+# answers, and postfix from the plan, as it is and as an open relay
+# (test_verify.py). The module's scripts and nixpkgs' rendering of its
 # dovecot settings come from tests/nixos (the nixpkgs lib in
 # MAILPLAN_NIXPKGS_LIB, default ../shared/nixpkgs-lib/lib).
 #
@@ -25,7 +28,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 for command in postfix postconf postmap postqueue dovecot doveconf doveadm opendkim opendkim-genkey \
-  named-checkzone named-compilezone openssl script nix-instantiate debootstrap setpriv unshare; do
+  named named-checkconf named-checkzone named-compilezone openssl script nix-instantiate debootstrap setpriv unshare; do
   command -v "$command" >/dev/null || {
     echo "tests/daemons/run.sh: $command not found: run scripts/test.sh, which installs it" >&2
     exit 1
@@ -64,4 +67,4 @@ export NIX_CONFIG="experimental-features =
 allow-unsafe-native-code-during-evaluation = true"
 cd tests/daemons
 exec "$venv/bin/python" -m unittest --verbose test_configs test_mail_flow test_pmg_inbound test_module_units test_dovecot24 \
-  test_mailbox_names
+  test_mailbox_names test_verify
