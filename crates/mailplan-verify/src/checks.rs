@@ -9,10 +9,11 @@ use mail_auth::common::verify::DomainKey;
 use mail_auth::dmarc::Dmarc as DmarcRecord;
 use mailplan::Plan;
 use mailplan::dns::{RecordData, RecordSource};
+use mailplan::names::DomainName;
 use mailplan::plan::Mode;
 
 use crate::dkim_key::DkimPublicKey;
-use crate::dns::{Dns, QueryError, Rdata, Rtype, reverse_name};
+use crate::dns::{Dns, QueryError, Rdata, Rtype, reverse_name, txt_records};
 use crate::report::Check;
 use crate::spf_lookups::{self, MAX_LOOKUPS, MAX_VOID_LOOKUPS, is_spf};
 
@@ -273,15 +274,7 @@ async fn spf_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
     let domain = plan.domain.as_str();
     let expected = format!("\"{}\"", plan.spf);
     let answer = dns.query(domain, Rtype::Txt).await;
-    let published: Vec<String> = answer
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| match r {
-            Rdata::Txt(text) if is_spf(text) => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
+    let published = txt_records(&answer, is_spf);
     let record = match published.as_slice() {
         [] => {
             let found = match &answer {
@@ -409,15 +402,7 @@ async fn dkim_check<D: Dns>(dns: &D, plan: &Plan, key: Option<&DkimPublicKey>) -
         None => "a DKIM1 record with the key the mail VM generated".to_string(),
     };
     let answer = dns.query(name, Rtype::Txt).await;
-    let records: Vec<&String> = answer
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| match r {
-            Rdata::Txt(text) => Some(text),
-            _ => None,
-        })
-        .collect();
+    let records = txt_records(&answer, |_| true);
     let publish = format!(
         "publish the record in {} (on the mail VM) at {name}",
         plan.dkim.public_record_file
@@ -447,7 +432,7 @@ async fn dkim_check<D: Dns>(dns: &D, plan: &Plan, key: Option<&DkimPublicKey>) -
                 )
             };
         }
-        [record] => *record,
+        [record] => record,
         several => {
             return Check::fail(
                 "dkim",
@@ -506,10 +491,10 @@ fn is_dmarc(text: &str) -> bool {
 
 /// Whether `a` and `b` are the same domain or one lies within the other
 /// (the organisational-domain test of RFC 7489 §7.1, without the public
-/// suffix list: conservative for sibling subdomains).
-fn same_organisation(a: &str, b: &str) -> bool {
-    let within = |inner: &str, outer: &str| inner == outer || inner.ends_with(&format!(".{outer}"));
-    within(a, b) || within(b, a)
+/// suffix list: conservative for sibling subdomains). A name that is no
+/// domain name is never the same organisation.
+fn same_organisation(a: &str, b: &DomainName) -> bool {
+    DomainName::parse(a).is_ok_and(|a| a.is_within(b) || b.is_within(&a))
 }
 
 async fn dmarc_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
@@ -517,15 +502,7 @@ async fn dmarc_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
     let name = format!("_dmarc.{domain}");
     let expected = format!("\"{}\"", plan.dmarc);
     let answer = dns.query(&name, Rtype::Txt).await;
-    let records: Vec<String> = answer
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| match r {
-            Rdata::Txt(text) if is_dmarc(text) => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
+    let records = txt_records(&answer, is_dmarc);
     let publish = format!("publish the TXT record {} at {name}", plan.dmarc);
     let record = match records.as_slice() {
         [] => {
@@ -581,16 +558,12 @@ async fn dmarc_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
             continue;
         };
         let rua_domain = rua_domain.trim_end_matches('.').to_ascii_lowercase();
-        if same_organisation(&rua_domain, domain) {
+        if same_organisation(&rua_domain, &plan.domain) {
             continue;
         }
         let authorization = format!("{domain}._report._dmarc.{rua_domain}");
         let answer = dns.query(&authorization, Rtype::Txt).await;
-        let authorized = answer
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .any(|r| matches!(r, Rdata::Txt(text) if is_dmarc(text)));
+        let authorized = !txt_records(&answer, is_dmarc).is_empty();
         checks.push(if authorized {
             Check::pass(
                 "dmarc-report-authorization",
@@ -618,12 +591,14 @@ async fn rdns_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
     // Standalone, receivers judge the VM's own connections by their
     // reverse DNS; behind a smarthost they see the relay's.
     let required = plan.mode == Mode::Standalone;
-    let mut addresses_of_host = Vec::new();
-    for rtype in [Rtype::A, Rtype::Aaaa] {
-        if let Ok(records) = dns.query(&host, rtype).await {
-            addresses_of_host.extend(addresses(&records));
-        }
-    }
+    // The host's forward answers, asked once: the dyndns case checks the
+    // addresses they hold, and every PTR is confirmed against them.
+    let forward_v4 = dns.query(&host, Rtype::A).await;
+    let forward_v6 = dns.query(&host, Rtype::Aaaa).await;
+    let addresses_of_host: Vec<IpAddr> = [&forward_v4, &forward_v6]
+        .into_iter()
+        .flat_map(|answer| answer.as_deref().map(addresses).unwrap_or_default())
+        .collect();
     let planned: Vec<IpAddr> = plan
         .dns_records
         .iter()
@@ -636,7 +611,7 @@ async fn rdns_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
         .collect();
     // A static address is checked as planned; a dyndns one as it is now.
     let subjects = if planned.is_empty() {
-        addresses_of_host.clone()
+        addresses_of_host
     } else {
         planned
     };
@@ -677,12 +652,11 @@ async fn rdns_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
                 ),
             )
         } else {
-            let rtype = if address.is_ipv4() {
-                Rtype::A
+            let (rtype, forward) = if address.is_ipv4() {
+                (Rtype::A, &forward_v4)
             } else {
-                Rtype::Aaaa
+                (Rtype::Aaaa, &forward_v6)
             };
-            let forward = dns.query(&host, rtype).await;
             let back = forward.as_deref().map(addresses).unwrap_or_default();
             if back.contains(&address) {
                 Check::pass(
@@ -698,7 +672,7 @@ async fn rdns_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
                     expected,
                     format!(
                         "PTR {host}, but {host} resolves to {}",
-                        found_text(&forward, rtype)
+                        found_text(forward, rtype)
                     ),
                     format!(
                         "the PTR is not forward-confirmed: publish {host}'s {} record as {address}: {why}",
@@ -725,9 +699,12 @@ mod tests {
 
     #[test]
     fn organisations_compare_by_containment() {
-        assert!(same_organisation("reports.example.com", "example.com"));
-        assert!(same_organisation("example.com", "example.com"));
-        assert!(!same_organisation("example.net", "example.com"));
-        assert!(!same_organisation("badexample.com", "example.com"));
+        let domain = DomainName::parse("example.com").unwrap();
+        assert!(same_organisation("reports.example.com", &domain));
+        assert!(same_organisation("example.com", &domain));
+        assert!(!same_organisation("example.net", &domain));
+        assert!(!same_organisation("badexample.com", &domain));
+        let subdomain = DomainName::parse("mail.example.com").unwrap();
+        assert!(same_organisation("example.com", &subdomain));
     }
 }

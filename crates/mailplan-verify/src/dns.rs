@@ -62,6 +62,23 @@ pub enum Rdata {
     Ptr(String),
 }
 
+/// The TXT texts of an answer that `keep` accepts (none when the query
+/// failed).
+pub fn txt_records(
+    answer: &Result<Vec<Rdata>, QueryError>,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    answer
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| match r {
+            Rdata::Txt(text) if keep(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Why a query has no records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryError {

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use mail_auth::common::parse::TxtRecordParser;
 use mail_auth::spf::{Macro, Mechanism, Spf as SpfRecord};
 
-use crate::dns::{Dns, QueryError, Rdata, Rtype};
+use crate::dns::{Dns, QueryError, Rdata, Rtype, txt_records};
 
 /// RFC 7208 §4.6.4: at most 10 terms that cause DNS lookups.
 pub const MAX_LOOKUPS: u32 = 10;
@@ -40,6 +40,39 @@ pub struct LookupCount {
     pub stopped: bool,
 }
 
+impl LookupCount {
+    /// Counts one term that causes a lookup (`prefix` is `include:`,
+    /// `a:`, `mx:`, `exists:` or `redirect=`) and returns its target, or
+    /// notes it as not followed when a macro names the target.
+    fn term(
+        &mut self,
+        place: Option<&str>,
+        prefix: &str,
+        spec: &Macro,
+        current: &str,
+    ) -> Option<String> {
+        self.lookups += 1;
+        let found = target(spec, current);
+        match &found {
+            Some(name) => self.terms.push(located(place, format!("{prefix}{name}"))),
+            None => self.unfollowed.push(located(
+                place,
+                format!("{} with a macro", prefix.trim_end_matches([':', '='])),
+            )),
+        }
+        found
+    }
+}
+
+/// A term as the report names it: prefixed with the domain whose record
+/// holds it, when that is an included or redirected one.
+fn located(place: Option<&str>, term: String) -> String {
+    match place {
+        Some(domain) => format!("{domain}: {term}"),
+        None => term,
+    }
+}
+
 /// Whether a TXT record is an SPF record (RFC 7208 §4.5).
 pub fn is_spf(text: &str) -> bool {
     let lower = text.trim_start().to_ascii_lowercase();
@@ -48,14 +81,11 @@ pub fn is_spf(text: &str) -> bool {
 
 /// The SPF record of `domain`, when there is exactly one.
 async fn fetch<D: Dns>(dns: &D, domain: &str) -> Result<String, QueryError> {
-    let records = dns.query(domain, Rtype::Txt).await?;
-    let spf: Vec<String> = records
-        .into_iter()
-        .filter_map(|r| match r {
-            Rdata::Txt(text) if is_spf(&text) => Some(text),
-            _ => None,
-        })
-        .collect();
+    let answer = dns.query(domain, Rtype::Txt).await;
+    if let Err(error) = &answer {
+        return Err(error.clone());
+    }
+    let spf = txt_records(&answer, is_spf);
     match spf.len() {
         0 => Err(QueryError::NoData),
         1 => Ok(spf.into_iter().next().expect("one record")),
@@ -100,14 +130,8 @@ fn count_record<'a, D: Dns>(
     total: &'a mut LookupCount,
 ) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
     Box::pin(async move {
-        let nested = path.len() > 1;
-        let label = |term: String| {
-            if nested {
-                format!("{domain}: {term}")
-            } else {
-                term
-            }
-        };
+        // Terms met inside an include or a redirect say where they are.
+        let place = (path.len() > 1).then_some(domain);
         let mut has_all = false;
         for directive in record.directives.iter() {
             if total.lookups >= COUNT_CEILING {
@@ -116,30 +140,21 @@ fn count_record<'a, D: Dns>(
             }
             match &directive.mechanism {
                 Mechanism::Include { macro_string } => {
-                    total.lookups += 1;
-                    let Some(included) = target(macro_string, domain) else {
-                        total.unfollowed.push(label("include with a macro".into()));
+                    let Some(included) = total.term(place, "include:", macro_string, domain) else {
                         continue;
                     };
-                    total.terms.push(label(format!("include:{included}")));
                     follow(dns, &included, "include", path, total).await;
                 }
                 Mechanism::A { macro_string, .. } => {
-                    total.lookups += 1;
-                    let Some(host) = target(macro_string, domain) else {
-                        total.unfollowed.push(label("a with a macro".into()));
+                    let Some(host) = total.term(place, "a:", macro_string, domain) else {
                         continue;
                     };
-                    total.terms.push(label(format!("a:{host}")));
                     address_lookup(dns, &host, total).await;
                 }
                 Mechanism::Mx { macro_string, .. } => {
-                    total.lookups += 1;
-                    let Some(host) = target(macro_string, domain) else {
-                        total.unfollowed.push(label("mx with a macro".into()));
+                    let Some(host) = total.term(place, "mx:", macro_string, domain) else {
                         continue;
                     };
-                    total.terms.push(label(format!("mx:{host}")));
                     match dns.query(&host, Rtype::Mx).await {
                         Ok(records) => {
                             let exchanges: Vec<String> = records
@@ -164,15 +179,12 @@ fn count_record<'a, D: Dns>(
                 }
                 Mechanism::Ptr { .. } => {
                     total.lookups += 1;
-                    total.terms.push(label("ptr".into()));
+                    total.terms.push(located(place, "ptr".into()));
                 }
                 Mechanism::Exists { macro_string } => {
-                    total.lookups += 1;
-                    let Some(host) = target(macro_string, domain) else {
-                        total.unfollowed.push(label("exists with a macro".into()));
+                    let Some(host) = total.term(place, "exists:", macro_string, domain) else {
                         continue;
                     };
-                    total.terms.push(label(format!("exists:{host}")));
                     address_lookup(dns, &host, total).await;
                 }
                 Mechanism::All => has_all = true,
@@ -180,15 +192,10 @@ fn count_record<'a, D: Dns>(
             }
         }
         // RFC 7208 §6.1: redirect is ignored when the record has `all`.
-        if let (Some(spec), false) = (&record.redirect, has_all) {
-            total.lookups += 1;
-            match target(spec, domain) {
-                Some(redirected) => {
-                    total.terms.push(label(format!("redirect={redirected}")));
-                    follow(dns, &redirected, "redirect", path, total).await;
-                }
-                None => total.unfollowed.push(label("redirect with a macro".into())),
-            }
+        if let (Some(spec), false) = (&record.redirect, has_all)
+            && let Some(redirected) = total.term(place, "redirect=", spec, domain)
+        {
+            follow(dns, &redirected, "redirect", path, total).await;
         }
     })
 }
