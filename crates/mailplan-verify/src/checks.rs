@@ -121,6 +121,15 @@ async fn address_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
                         format!("publish `{name} CNAME {target}` at the registrar, and no other record at {name}"),
                     )
                 });
+                // A target the sheet lists itself (the updater's A in this
+                // zone) is checked as that record.
+                if plan
+                    .dns_records
+                    .iter()
+                    .any(|r| r.name.eq_ignore_ascii_case(&target))
+                {
+                    continue;
+                }
                 let target_answer = dns.query(&target, Rtype::A).await;
                 let target_addresses = target_answer.as_deref().map(addresses).unwrap_or_default();
                 checks.push(if target_addresses.is_empty() {

@@ -90,6 +90,10 @@ fn static_ip_zone() -> Zone {
 }
 
 fn run(zone: &Zone, example: &str, dkim_key: Option<&str>) -> mailplan_verify::Report {
+    run_plan(zone, &plan(example), dkim_key)
+}
+
+fn run_plan(zone: &Zone, plan: &mailplan::Plan, dkim_key: Option<&str>) -> mailplan_verify::Report {
     let options = Options {
         dkim_key: dkim_key.map(|k| DkimPublicKey::from_record(&format!("p={k}")).unwrap()),
         smtp: None,
@@ -97,7 +101,7 @@ fn run(zone: &Zone, example: &str, dkim_key: Option<&str>) -> mailplan_verify::R
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    runtime.block_on(verify_with(zone, &plan(example), "memory", &options))
+    runtime.block_on(verify_with(zone, plan, "memory", &options))
 }
 
 fn check<'a>(report: &'a mailplan_verify::Report, id: &str) -> &'a Check {
@@ -367,6 +371,62 @@ fn a_dangling_dyndns_cname_fails() {
     assert_eq!(target.status, Status::Fail);
     assert!(target.fix.as_ref().unwrap().contains("ddns-updater"));
     assert_eq!(check(&report, "address").status, Status::Pass);
+}
+
+#[test]
+fn an_own_zone_dyndns_name_is_checked_once_as_the_updaters_record() {
+    let declaration = serde_json::json!({
+        "name": "ExampleCorp",
+        "domain": "example.com",
+        "domainProvider": { "provider": "desec", "hosts": ["home"] },
+        "users": [{ "name": "ddns", "passwordFile": "/run/secrets/ddns", "roles": ["domain-provider"] }],
+    });
+    let plan = mailplan::plan_json(&declaration.to_string()).unwrap().plan;
+    let published = Zone::default()
+        .with(
+            "mail.example.com",
+            Rtype::Cname,
+            Rdata::Cname("home.example.com".into()),
+        )
+        .with(
+            "home.example.com",
+            Rtype::A,
+            Rdata::A("198.51.100.7".parse().unwrap()),
+        )
+        .with(
+            "example.com",
+            Rtype::Mx,
+            Rdata::Mx(10, "home.example.com".into()),
+        );
+    let report = run_plan(&published, &plan, None);
+    assert!(
+        report.checks.iter().all(|c| c.check != "dyndns-target"),
+        "{}",
+        report.render()
+    );
+    let home = report
+        .checks
+        .iter()
+        .find(|c| c.check == "address" && c.name == "home.example.com")
+        .unwrap_or_else(|| panic!("{}", report.render()));
+    assert_eq!(home.status, Status::Pass);
+    assert_eq!(check(&report, "mx-target").status, Status::Pass);
+
+    // Before the updater's first run: its record only warns, but the MX
+    // leads nowhere, and that fails.
+    let report = run_plan(
+        &published.without("home.example.com", Rtype::A),
+        &plan,
+        None,
+    );
+    let home = report
+        .checks
+        .iter()
+        .find(|c| c.check == "address" && c.name == "home.example.com")
+        .unwrap();
+    assert_eq!(home.status, Status::Warn);
+    assert_eq!(check(&report, "mx-target").status, Status::Fail);
+    assert_eq!(report.status, Outcome::Failed);
 }
 
 #[test]

@@ -307,6 +307,54 @@ fn own_zone_dyndns_on_another_label_puts_mx_on_the_updated_name() {
         "10 home.example.com"
     );
     assert!(mailplan::mx_never_points_at_a_cname(&p));
+    // The name the CNAME and the MX lead to is on the sheet, as the
+    // updater's: a zone without it has an MX with no address.
+    let home = p
+        .dns_records
+        .iter()
+        .find(|r| r.name == "home.example.com")
+        .expect("the updated name's A is on the sheet");
+    assert_eq!(home.record_type(), "A");
+    assert_eq!(home.source, mailplan::dns::RecordSource::DdnsUpdater);
+}
+
+#[test]
+fn own_zone_dyndns_at_the_apex_lists_the_apex_address_the_mx_leads_to() {
+    let p = plan(json!({
+        "domainProvider": { "provider": "desec", "hosts": ["@"] },
+        "users": [ddns_user()],
+    }));
+    assert_eq!(
+        record(&p, "CNAME", "mail.example.com").unwrap(),
+        "example.com"
+    );
+    assert_eq!(record(&p, "MX", "example.com").unwrap(), "10 example.com");
+    let apex: Vec<_> = p
+        .dns_records
+        .iter()
+        .filter(|r| r.name == "example.com" && r.record_type() == "A")
+        .collect();
+    assert_eq!(apex.len(), 1, "{:?}", p.dns_records);
+    assert_eq!(apex[0].source, mailplan::dns::RecordSource::DdnsUpdater);
+}
+
+#[test]
+fn a_foreign_dyndns_name_is_not_on_the_customer_sheet() {
+    let p = plan(json!({
+        "domainProvider": { "provider": "noip", "hosts": ["laufentaler"], "domain": "ddns.net", "username": "u" },
+        "users": [ddns_user()],
+    }));
+    assert_eq!(
+        record(&p, "CNAME", "mail.example.com").unwrap(),
+        "laufentaler.ddns.net"
+    );
+    assert!(
+        p.dns_records
+            .iter()
+            .all(|r| r.name.ends_with("example.com")),
+        "{:?}",
+        p.dns_records
+    );
 }
 
 #[test]

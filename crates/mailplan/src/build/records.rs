@@ -44,6 +44,15 @@ pub(super) fn host_records(site: &Site<'_>, d: &mut Diagnostics) -> Vec<DnsRecor
     if let Some(address) = &site.host_addr {
         if hostname_in_zone {
             address_records(hostname, address, site.ddns_setup(), &mut records);
+            // The dyndns name the host is a CNAME to, when the updater
+            // keeps it in this zone: the sheet says who sets its A, or
+            // the CNAME (and the MX at that name) would point at nothing.
+            if let HostAddress::Cname(target) = address
+                && target.is_within(domain)
+            {
+                let updated = HostAddress::DdnsA(target.to_string());
+                address_records(target, &updated, site.ddns_setup(), &mut records);
+            }
             if let Some(v6) = publish_aaaa {
                 records.push(DnsRecord::publish(
                     hostname.as_str(),
@@ -140,7 +149,11 @@ pub(super) fn inbound_mx(site: &Site<'_>, d: &mut Diagnostics) -> (MailPath, Vec
                                 "the PMG is on the LAN (inbound.ip {ip} is private), so its public name {host} must carry the WAN address itself; an MX cannot point at a CNAME to {target} (RFC 2181 §10.3). Add {host}'s label to domainProvider.hosts"
                             ),
                         ),
-                        Some(address) if host.is_within(domain) && host != hostname => {
+                        Some(address)
+                            if host.is_within(domain)
+                                && host != hostname
+                                && *host != mail_target =>
+                        {
                             address_records(host, &address, ddns_setup, &mut records);
                         }
                         _ => {}
