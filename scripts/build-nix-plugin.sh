@@ -67,7 +67,9 @@ EOF
 fi
 
 # The Rust half: nix-wasm-host's ABI over the adapter's values.
-cargo build --release --locked -p nix-wasm-plugin >&2
+# The whole workspace, as the test scripts build it (one feature
+# resolution, so wasmtime is compiled once in release for all of them).
+cargo build --release --locked --workspace >&2
 rust_lib=$root/target/release/libnix_wasm_plugin.a
 
 adapter=$root/crates/nix-wasm-plugin/adapter/nix-wasm-plugin.cc

@@ -67,6 +67,11 @@ step "unit, rule, example, property, plugin, host and CLI tests"
 # (bind9-utils, installed above).
 MAILPLAN_NAMED_CHECKZONE="$(command -v named-checkzone)" cargo test --workspace --locked
 
+step "release build of the workspace"
+# Once: every later step builds exactly this (--workspace), so the
+# release wasmtime is compiled here and only here.
+cargo build --release --locked --workspace
+
 step "a WASI plugin of the guest binding through the runner"
 tests/wasi/run.sh
 

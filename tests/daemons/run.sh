@@ -53,7 +53,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/daemons/requirements.txt
 
-cargo build --quiet --release --locked -p nix-wasm-host -p mailplan-cli
+# The whole workspace, as every script builds it: one feature resolution,
+# so wasmtime is compiled once in release for all of the test command.
+cargo build --quiet --release --locked --workspace
 
 export MAILPLAN_NIXPKGS_LIB=${MAILPLAN_NIXPKGS_LIB:-$root/../shared/nixpkgs-lib/lib}
 if [ ! -f "$MAILPLAN_NIXPKGS_LIB/default.nix" ]; then

@@ -17,7 +17,9 @@ command -v nix-instantiate >/dev/null || {
 export NIX_CONFIG="experimental-features =
 allow-unsafe-native-code-during-evaluation = true"
 
-cargo build --quiet --release --locked -p nix-wasm-host -p mailplan-cli
+# The whole workspace, as every script builds it: one feature resolution,
+# so wasmtime is compiled once in release for all of the test command.
+cargo build --quiet --release --locked --workspace
 cli=$root/target/release/mailplan
 if [ -n "${MAILPLAN_NIX_PLUGIN:-}" ]; then
   echo "-- with the real builtins.wasm of $MAILPLAN_NIX_PLUGIN"

@@ -23,5 +23,7 @@ fi
 if [ -n "${MAILPLAN_NIX_PLUGIN:-}" ]; then
   exec python3 tests/nixos/run.py --lib "$lib" --plugin "$MAILPLAN_NIX_PLUGIN" "$@"
 fi
-cargo build --quiet --release --locked -p nix-wasm-host
+# The whole workspace, as every script builds it: one feature resolution,
+# so wasmtime is compiled once in release for all of the test command.
+cargo build --quiet --release --locked --workspace
 exec python3 tests/nixos/run.py --lib "$lib" --runner "$root/target/release/nix-wasm-run" "$@"

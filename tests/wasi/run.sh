@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-cargo build --quiet --release --locked -p nix-wasm-host
+# The whole workspace, as every script builds it: one feature resolution,
+# so wasmtime is compiled once in release for all of the test command.
+cargo build --quiet --release --locked --workspace
 cargo build --quiet --release --locked -p nix-wasm --example wasi-echo --target wasm32-wasip1
 module=target/wasm32-wasip1/release/examples/wasi-echo.wasm
 work=$(mktemp -d)

@@ -336,6 +336,20 @@ fn own_zone_dyndns_at_the_apex_lists_the_apex_address_the_mx_leads_to() {
         .collect();
     assert_eq!(apex.len(), 1, "{:?}", p.dns_records);
     assert_eq!(apex[0].source, mailplan::dns::RecordSource::DdnsUpdater);
+
+    // The mail host in another zone: its CNAME is published there, but
+    // the MX still leads to this zone's apex, so its A stays listed.
+    let p = plan(json!({
+        "mailHostname": "mail.example.net",
+        "domainProvider": { "provider": "desec", "hosts": ["@"] },
+        "users": [ddns_user()],
+    }));
+    assert!(warned(
+        &p,
+        "mailHostname mail.example.net is outside example.com"
+    ));
+    assert_eq!(record(&p, "MX", "example.com").unwrap(), "10 example.com");
+    assert_eq!(record(&p, "A", "example.com").unwrap(), "<WAN IPv4>");
 }
 
 #[test]

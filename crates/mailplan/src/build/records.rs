@@ -44,15 +44,6 @@ pub(super) fn host_records(site: &Site<'_>, d: &mut Diagnostics) -> Vec<DnsRecor
     if let Some(address) = &site.host_addr {
         if hostname_in_zone {
             address_records(hostname, address, site.ddns_setup(), &mut records);
-            // The dyndns name the host is a CNAME to, when the updater
-            // keeps it in this zone: the sheet says who sets its A, or
-            // the CNAME (and the MX at that name) would point at nothing.
-            if let HostAddress::Cname(target) = address
-                && target.is_within(domain)
-            {
-                let updated = HostAddress::DdnsA(target.to_string());
-                address_records(target, &updated, site.ddns_setup(), &mut records);
-            }
             if let Some(v6) = publish_aaaa {
                 records.push(DnsRecord::publish(
                     hostname.as_str(),
@@ -63,6 +54,15 @@ pub(super) fn host_records(site: &Site<'_>, d: &mut Diagnostics) -> Vec<DnsRecor
             d.warn(format!(
                 "mailHostname {hostname} is outside {domain}: publish its address records in its own zone; this sheet covers {domain} only"
             ));
+        }
+        // The dyndns name the host is a CNAME to, when the updater keeps
+        // it in this zone: the sheet says who sets its A, or the CNAME and
+        // the MX at that name would lead to a name without a record.
+        if let HostAddress::Cname(target) = address
+            && target.is_within(domain)
+        {
+            let updated = HostAddress::DdnsA(target.to_string());
+            address_records(target, &updated, site.ddns_setup(), &mut records);
         }
     }
     if let Some(v6) = decl.public_ipv6.filter(|_| !decl.ipv6_ptr) {
