@@ -732,7 +732,7 @@ async fn dkim_check<D: Dns>(dns: &D, plan: &Plan, key: Option<&DkimPublicKey>) -
             expected,
             format!("\"{record}\", not a valid DKIM1 record: {problem}"),
             format!(
-                "the record is damaged ({problem}): {publish}, joining its quoted strings into one"
+                "{problem}, so receivers cannot verify the mail VM's signatures: {publish}, joining its quoted strings into one"
             ),
         );
     }
@@ -840,7 +840,7 @@ async fn dmarc_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
             name.as_str(),
             expected,
             format!("\"{record}\", not a valid DMARC record: {problem}"),
-            format!("receivers ignore a DMARC record they cannot read ({problem}): {publish}"),
+            format!("{problem}, so receivers ignore the record: {publish}"),
         ));
         return;
     };
