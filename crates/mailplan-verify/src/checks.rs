@@ -361,7 +361,7 @@ async fn mx_checks<D: Dns>(dns: &D, plan: &Plan, checks: &mut Vec<Check>) {
                     target_expected,
                     format!("CNAME {target}"),
                     format!(
-                        "an MX must not point at a CNAME (RFC 2181 §10.3); many senders refuse it. Point the MX at {target}, or make {host} an A record"
+                        "an MX must not point at a CNAME (RFC 2181 §10.3), and many senders refuse one: point the MX at {target}, or make {host} an A record"
                     ),
                 ));
             continue;
@@ -515,7 +515,7 @@ fn spf_record_check(plan: &Plan, expected: &str, record: &str) -> Check {
                 )
             } else {
                 format!(
-                    "the published record lacks {}: mail sent that way fails SPF. Publish the plan's record",
+                    "the published record lacks {}, so mail sent that way fails SPF: publish the plan's record",
                     listed(absent)
                 )
             },

@@ -404,7 +404,7 @@ fn relay_probe(
             endpoint,
             expected,
             found,
-            "this is an open relay: spammers will use it within hours. Set smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination (the plan's) and keep mynetworks to the VM itself",
+            "this is an open relay, which spammers find within hours: set smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination (the plan's) and keep mynetworks to the VM itself",
         )
     } else if rcpt.code >= 500 && rcpt.lines.iter().any(|l| l.starts_with("5.7.")) {
         Check::pass("smtp-open-relay", endpoint, expected, found)
