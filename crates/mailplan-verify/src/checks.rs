@@ -541,9 +541,10 @@ fn spf_record_check(plan: &Plan, expected: &str, record: &str) -> Check {
             expected,
             found,
             format!(
-                "{} after {} is never evaluated (RFC 7208 §5.1): keep all last, as the plan's record does",
+                "{} after {} {} never evaluated (RFC 7208 §5.1): keep all last, as the plan's record does",
                 listed(&after_all),
-                all_text(found_all)
+                all_text(found_all),
+                if after_all.len() == 1 { "is" } else { "are" }
             ),
         );
     }

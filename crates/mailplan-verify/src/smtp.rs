@@ -457,6 +457,16 @@ fn words(identifier: &str) -> String {
     out
 }
 
+/// A library's message as it stands, or in words when it is a bare
+/// identifier (some Display impls print their variant's name).
+fn readable(text: String) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        words(&text)
+    } else {
+        text
+    }
+}
+
 /// What webpki's own errors (passed through as rustls's
 /// `CertificateError::Other`, shown by their names) mean.
 fn webpki_problem(name: &str) -> String {
@@ -475,7 +485,7 @@ fn webpki_problem(name: &str) -> String {
             "has malformed extensions".to_string()
         }
         "SignatureAlgorithmMismatch" => "is signed inconsistently (a damaged certificate)".to_string(),
-        other => format!("was refused ({})", words(other)),
+        other => format!("was refused ({})", readable(other.to_string())),
     }
 }
 
@@ -542,8 +552,10 @@ fn handshake_problem(error: &HandshakeError, host: &str) -> String {
             | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
                 "is signed with an algorithm verifiers do not accept".to_string()
             }
+            C::ApplicationVerificationFailure => "was refused by this client's checks".to_string(),
+            C::InvalidOcspResponse => "came with an invalid OCSP (revocation) response".to_string(),
             C::Other(other) => webpki_problem(&other.to_string()),
-            other => format!("was refused ({other})"),
+            other => format!("was refused ({})", readable(other.to_string())),
         }),
         rustls::Error::NoCertificatesPresented => "the server sent no certificate".to_string(),
         rustls::Error::AlertReceived(alert) => format!(
@@ -558,7 +570,7 @@ fn handshake_problem(error: &HandshakeError, host: &str) -> String {
             "the server broke the TLS protocol ({})",
             words(&format!("{why:?}"))
         ),
-        other => format!("the TLS handshake failed: {other}"),
+        other => format!("the TLS handshake failed: {}", readable(other.to_string())),
     }
 }
 
@@ -676,6 +688,14 @@ mod tests {
             "the certificate is not valid for mail.example.com: it is for localhost, other.example.com"
         );
         assert_eq!(problem(C::Expired), "the certificate has expired");
+        // A variant without its own sentence: its Display, in words when
+        // that is only its name.
+        #[allow(deprecated)]
+        let unnamed = C::UnsupportedSignatureAlgorithm;
+        assert_eq!(
+            problem(unnamed),
+            "the certificate was refused (unsupported signature algorithm)"
+        );
         assert_eq!(
             problem(other("SomeFutureError")),
             "the certificate was refused (some future error)"
