@@ -72,19 +72,28 @@ pub async fn verify_with<D: Dns>(
     let domain = plan.domain.to_string();
     // One question first: with no answer at all, or a resolver that will
     // not answer us, there is nothing to check.
+    let system = resolver == ResolverAddress::System.to_string();
     match dns.query(&domain, Rtype::Mx).await {
         Err(QueryError::Unreachable(why)) => {
+            let advice = if system {
+                "check the nameserver lines of /etc/resolv.conf, or give --resolver IP"
+            } else {
+                "check the resolver address, or leave out --resolver to use the system's"
+            };
             return Report::could_not_run(
                 domain,
                 resolver.to_string(),
-                format!(
-                    "no answer from {resolver} ({why}); check the resolver address, or leave out --resolver to use the system's"
-                ),
+                format!("no answer from {resolver} ({why}); {advice}"),
             );
         }
         Err(QueryError::Refused) => {
+            let advice = if system {
+                "give --resolver a resolver that answers this machine for any domain"
+            } else {
+                "give --resolver a resolver that answers this machine for any domain, or leave it out to use the system's"
+            };
             let error = format!(
-                "{resolver} refused to answer for {domain} (REFUSED): it does not resolve for this machine or does not serve the domain; give --resolver a resolver that answers this machine for any domain, or leave it out to use the system's"
+                "{resolver} refused to answer for {domain} (REFUSED): it does not resolve for this machine or does not serve the domain; {advice}"
             );
             return Report::could_not_run(domain, resolver.to_string(), error);
         }

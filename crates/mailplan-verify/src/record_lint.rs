@@ -244,6 +244,33 @@ mod tests {
     }
 
     #[test]
+    fn odd_records_never_panic_and_quote_at_most_40_characters() {
+        let long = "x".repeat(5000);
+        for record in [
+            "",
+            ";",
+            "=",
+            ";;=;;",
+            "v=",
+            "p",
+            "v=DKIM1;;;p=",
+            "v=DMARC1",
+            "v=DMARC1; p=ü",
+            "ü=ü; p=🙂",
+            "v=DMARC1; pct=-1; rua=mailto:",
+            &format!("v=DMARC1; p={long}"),
+            &format!("v=DKIM1; k={long}; p=AAAA"),
+        ] {
+            for problem in [dkim_problem(record), dmarc_problem(record)]
+                .into_iter()
+                .flatten()
+            {
+                assert!(problem.chars().count() < 200, "{problem}");
+            }
+        }
+    }
+
+    #[test]
     fn dmarc_mistakes_are_named_by_tag() {
         assert_eq!(
             dmarc_problem("v=DMARC1; p=quarantine; rua=mailto:postmaster@example.com"),
