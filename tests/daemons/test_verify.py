@@ -20,6 +20,7 @@ import os
 import re
 import socket
 import subprocess
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -228,16 +229,36 @@ class Verify(unittest.TestCase):
         self.addCleanup(named.stop)
         return named
 
+    def serve_with_unloadable(self, world: World, *origins: str) -> h.Named:
+        """named serving `world`, except that the zones `origins` point at
+        a file that does not exist: named keeps them configured but
+        unloaded and answers SERVFAIL for their names, as a resolver does
+        for a zone whose DNSSEC is bogus or whose delegation is lame."""
+        type(self).serial += 1
+        # named counts as ready when its first zone answers: a loaded one.
+        zones = dict(sorted(world.zones().items(), key=lambda zone: zone[0] in origins))
+        named = h.Named(self.sandbox.path(f"/named/{self.serial}"), zones)
+        named.write()
+        config = named.config.read_text()
+        for origin in origins:
+            loaded = f'file "{named.directory / f"{origin}.zone"}"'
+            self.assertIn(loaded, config)
+            config = config.replace(loaded, f'file "{named.directory / "no-such.zone"}"')
+        named.config.write_text(config)
+        named.start()
+        self.addCleanup(named.stop)
+        return named
+
     def verify(self, example: str, resolver: str, *args, json_output: bool = True) -> subprocess.CompletedProcess:
         argv = [h.CLI, "verify", self.declarations[example], "--resolver", resolver, *args]
         if json_output:
             argv.append("--json")
         return subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=h.DEADLINE * 2)
 
-    def report(self, example: str, world: World, *args, exit_code: int) -> dict:
-        """`verify --json` against named serving `world`; the exit code must
-        be `exit_code` and the report well formed."""
-        named = self.serve(world)
+    def report(self, example: str, world: World, *args, exit_code: int, named: h.Named | None = None) -> dict:
+        """`verify --json` against named serving `world` (or `named`); the
+        exit code must be `exit_code` and the report well formed."""
+        named = named or self.serve(world)
         result = self.verify(example, named.address, *args)
         context = f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         self.assertEqual(result.returncode, exit_code, context)
@@ -304,7 +325,10 @@ class AsPlanned(Verify):
     def test_static_ip_through_gmail(self):
         report = self.assert_all_pass("static-ip")
         plan = self.plan("static-ip")
-        self.assert_mentions(self.check(report, "address", "mail.example.com")["found"], "203.0.113.5")
+        address = self.check(report, "address", "mail.example.com")
+        self.assertEqual((address["expected"], address["found"]), ("A 203.0.113.5", "A 203.0.113.5"))
+        mx = self.check(report, "mx")
+        self.assertEqual((mx["expected"], mx["found"]), ("MX 10 mail.example.com", "MX 10 mail.example.com"))
         self.assert_mentions(self.check(report, "spf")["found"], plan["spf"])
         # mx (1) + _spf.google.com (1) + its three _netblocks includes (3).
         self.assert_mentions(self.check(report, "spf-lookups")["found"], "5")
@@ -466,8 +490,8 @@ class Broken(Verify):
         world = self.world("static-ip").replace("mail.example.com", "A", "203.0.113.99")
         world.add(reverse_name("203.0.113.99"), "PTR", "mail.example.com")
         report, address = self.broken("static-ip", world, "address", name="mail.example.com")
-        self.assert_mentions(address["expected"], "203.0.113.5")
-        self.assert_mentions(address["found"], "203.0.113.99")
+        # The same format as when it holds.
+        self.assertEqual((address["expected"], address["found"]), ("A 203.0.113.5", "A 203.0.113.99"))
         self.assert_mentions(address["fix"], "203.0.113.5")
 
     def test_address_missing(self):
@@ -586,8 +610,41 @@ class Broken(Verify):
         elsewhere (its A was changed, the PTR not)."""
         world = self.world("standalone").replace("mail.example.com", "A", "203.0.113.6")
         report, rdns = self.broken("standalone", world, "rdns")
-        self.assert_mentions(rdns["found"], "mail.example.com", "203.0.113.6")
+        self.assertEqual(rdns["found"], "PTR mail.example.com, which resolves to A 203.0.113.6")
         self.assert_status(report, "address", "fail", "mail.example.com")
+
+    # --- a zone whose name servers fail (SERVFAIL) ---
+
+    def test_reverse_zone_failing_is_not_a_missing_ptr(self):
+        world = self.world("standalone")
+        named = self.serve_with_unloadable(world, "113.0.203.in-addr.arpa")
+        report = self.report("standalone", world, named=named, exit_code=1)
+        rdns = self.assert_status(report, "rdns", "fail", reverse_name("203.0.113.5"))
+        self.assertEqual(rdns["found"], "the reverse zone of 203.0.113.5 failed to answer (SERVFAIL)")
+        self.assert_mentions(rdns["fix"], "reverse zone", "SERVFAIL")
+        self.assertNotIn("set the reverse DNS", rdns["fix"])
+        self.assert_only_failures(report, "rdns")
+
+    def test_domain_zone_failing_asks_about_dnssec_not_to_publish(self):
+        """The first question (MX) gets SERVFAIL too: the checks run, and
+        each fails saying the zone does not answer."""
+        world = self.world("static-ip")
+        named = self.serve_with_unloadable(world, "example.com")
+        report = self.report("static-ip", world, named=named, exit_code=1)
+        for check_id in ("mx", "spf", "dmarc"):
+            check = self.assert_status(report, check_id, "fail")
+            self.assert_mentions(check["found"], "SERVFAIL")
+            self.assert_mentions(check["fix"], "DNSSEC", "delegation")
+            self.assertNotIn("publish", check["fix"].lower(), json.dumps(check))
+
+    def test_spf_include_failing_is_a_temperror(self):
+        world = self.world("static-ip")
+        named = self.serve_with_unloadable(world, "google.com")
+        report = self.report("static-ip", world, "--dkim-key", self.dkim_file, named=named, exit_code=0)
+        lookups = self.assert_status(report, "spf-lookups", "warn")
+        self.assert_mentions(lookups["found"], "at least", "temperror", "include:_spf.google.com", "SERVFAIL")
+        self.assertNotIn("permerror", lookups["found"])
+        self.assert_mentions(lookups["fix"], "include:_spf.google.com", "temperror")
 
 
 class HumanOutput(Verify):
@@ -645,6 +702,23 @@ class CouldNotRun(Verify):
                 self.assertEqual(report["status"], "could-not-run", output)
                 self.assert_mentions(report["error"], f"127.0.0.1:{port}")
 
+    def test_a_resolver_that_refuses(self):
+        """named serves other zones only and refuses the domain's names
+        (no recursion): this resolver will not answer, so exit 2."""
+        world = World().add("other.example.net", "A", "192.0.2.1")
+        named = self.serve(world)
+        for arguments in ((), ("--json",)):
+            result = self.verify("static-ip", named.address, *arguments, json_output=False)
+            output = result.stdout + result.stderr
+            self.assertEqual(result.returncode, 2, output)
+            self.assert_mentions(output, named.address, "REFUSED")
+            self.assertNotIn("publish", output)
+            if arguments:
+                report = json.loads(result.stdout)
+                self.assertEqual(report["status"], "could-not-run", output)
+                self.assertEqual(report["checks"], [], output)
+                self.assert_mentions(report["error"], named.address, "REFUSED")
+
     def test_an_invalid_declaration(self):
         declaration = self.sandbox.path("/invalid.json")
         declaration.write_text(json.dumps({"name": "Broken", "domain": "not a domain"}))
@@ -652,12 +726,25 @@ class CouldNotRun(Verify):
         result = self.verify("invalid", "127.0.0.1:9", json_output=False)
         self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
         self.assert_mentions(result.stdout + result.stderr, "domain")
+        # With --json: the report on stdout, the field path in its error.
+        result = self.verify("invalid", "127.0.0.1:9")
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual(report["status"], "could-not-run")
+        self.assertIsNone(report.get("domain"))
+        self.assertEqual(report["checks"], [])
+        self.assert_mentions(report["error"], "domain")
 
     def test_an_unreadable_declaration(self):
         self.declarations["missing"] = self.sandbox.path("/no-such-file.json")
         result = self.verify("missing", "127.0.0.1:9", json_output=False)
         self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
         self.assert_mentions(result.stdout + result.stderr, "no-such-file.json")
+        result = self.verify("missing", "127.0.0.1:9")
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual(report["status"], "could-not-run")
+        self.assert_mentions(report["error"], "no-such-file.json")
 
 
 class Smtp(Verify):
@@ -715,6 +802,11 @@ class Smtp(Verify):
             self.assert_status(report, check_id, "pass")
         certificate = self.assert_status(report, "smtp-tls-certificate", "warn")
         self.assert_mentions(certificate["fix"], "mail.example.com")
+        # openssl req -x509 makes a CA certificate: said in English, not
+        # as rustls/webpki's names (CaUsedAsEndEntity, UnknownIssuer).
+        self.assert_mentions(certificate["found"], "the certificate is a CA certificate, not a server certificate")
+        self.assertIsNone(re.search(r"[a-z][A-Z]", certificate["found"]), certificate["found"])
+        self.assertEqual(len(self.checks(report, "smtp-connect")), 1)
         self.assert_mentions(self.check(report, "smtp-banner")["found"], "mail.example.com")
         self.assert_mentions(self.check(report, "smtp-open-relay")["found"], "5.7.1")
         for check in report["checks"]:
@@ -741,6 +833,37 @@ class Smtp(Verify):
         # The probe stopped at RCPT: nothing was queued for relaying.
         self.assertEqual(self.open_relay.queue(), [])
         self.assertIn(f"[{OUTSIDER}]", self.open_relay.log_text())
+
+    def test_a_server_that_drops_the_connection_before_greeting(self):
+        """Something accepts port 25 and closes at once (or dies while
+        greeting): one smtp-connect that passes, smtp-banner failing, the
+        rest skipped, quickly."""
+        for greeting in (b"", b"220-mail.example.com ESMTP\r\n"):
+            listener = socket.socket()
+            self.addCleanup(listener.close)
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(4)
+            port = listener.getsockname()[1]
+
+            def serve(listener=listener, greeting=greeting):
+                connection, _ = listener.accept()
+                if greeting:
+                    connection.sendall(greeting)
+                connection.close()
+
+            server = threading.Thread(target=serve, daemon=True)
+            server.start()
+            started = time.monotonic()
+            report = self.smtp_report(port, OUTSIDER, exit_code=1)
+            elapsed = time.monotonic() - started
+            server.join(timeout=5)
+            smtp = [c["check"] for c in report["checks"] if c["check"].startswith("smtp-")]
+            self.assertEqual(smtp, ["smtp-connect", "smtp-banner"], json.dumps(report, indent=1))
+            self.assert_status(report, "smtp-connect", "pass")
+            banner = self.assert_status(report, "smtp-banner", "fail")
+            self.assertEqual(banner["found"], "no 220 greeting (the server closed the connection)")
+            self.assert_only_failures(report, "smtp-banner")
+            self.assertLess(elapsed, 8, f"took {elapsed:.1f}s")
 
     def test_nothing_listening(self):
         port = h.free_port()

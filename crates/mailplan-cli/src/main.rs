@@ -87,16 +87,27 @@ const EXIT_INVALID: u8 = 1;
 const EXIT_UNREADABLE: u8 = 2;
 
 fn planned(file: &std::path::Path) -> Result<mailplan::Planned, ExitCode> {
+    try_planned(file).map_err(|(message, code)| {
+        eprintln!("error: {message}");
+        ExitCode::from(code)
+    })
+}
+
+/// The plan of the declaration at `file`, or why not (the message, with
+/// every field path, never a secret) and the exit status for it.
+fn try_planned(file: &std::path::Path) -> Result<mailplan::Planned, (String, u8)> {
     let declaration = input::read_declaration(file).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(match e {
+        let code = match e {
             input::InputError::Io { .. } => EXIT_UNREADABLE,
             input::InputError::Invalid { .. } => EXIT_INVALID,
-        })
+        };
+        (e.to_string(), code)
     })?;
     mailplan::plan(&declaration).map_err(|error| {
-        eprintln!("error: {}: invalid declaration\n{error}", file.display());
-        ExitCode::from(EXIT_INVALID)
+        (
+            format!("{}: invalid declaration\n{error}", file.display()),
+            EXIT_INVALID,
+        )
     })
 }
 

@@ -54,24 +54,32 @@ pub fn run(
     smtp: Option<String>,
     smtp_source: Option<IpAddr>,
 ) -> (String, ExitCode) {
-    let could_not_run = |message: String| {
+    // Before any check ran: the error on stderr, and with --json the same
+    // as a report on stdout (no domain when the declaration is unusable).
+    let could_not_run = |message: String, domain: Option<String>| {
         eprintln!("error: {message}");
-        (String::new(), ExitCode::from(EXIT_COULD_NOT_RUN))
+        let output = if json {
+            could_not_run_json(domain, resolver, &message)
+        } else {
+            String::new()
+        };
+        (output, ExitCode::from(EXIT_COULD_NOT_RUN))
     };
-    let resolver = match resolver.map(resolver_address).transpose() {
-        Ok(resolver) => resolver.unwrap_or(ResolverAddress::System),
-        Err(message) => return could_not_run(message),
+    // An unreadable or invalid declaration: nothing to check against.
+    let plan = match crate::try_planned(file) {
+        Ok(planned) => planned.plan,
+        Err((message, _)) => return could_not_run(message, None),
+    };
+    let domain = Some(plan.domain.to_string());
+    let address = match resolver.map(resolver_address).transpose() {
+        Ok(address) => address.unwrap_or(ResolverAddress::System),
+        Err(message) => return could_not_run(message, domain),
     };
     let options = match options(dkim_key, smtp, smtp_source) {
         Ok(options) => options,
-        Err(message) => return could_not_run(message),
+        Err(message) => return could_not_run(message, domain),
     };
-    // An unreadable or invalid declaration: nothing to check against.
-    let plan = match crate::planned(file) {
-        Ok(planned) => planned.plan,
-        Err(_) => return (String::new(), ExitCode::from(EXIT_COULD_NOT_RUN)),
-    };
-    let report = mailplan_verify::verify(&plan, resolver, &options);
+    let report = mailplan_verify::verify(&plan, address, &options);
     let code = ExitCode::from(report.status.exit_code());
     if report.status == Outcome::CouldNotRun && !json {
         eprintln!(
@@ -84,6 +92,21 @@ pub fn run(
         return (String::new(), code);
     }
     (render(&report, json), code)
+}
+
+/// The JSON report of checks that could not start: the shape of
+/// [`Report`]'s, with `domain` null when there is no plan.
+fn could_not_run_json(domain: Option<String>, resolver: Option<&str>, error: &str) -> String {
+    let report = serde_json::json!({
+        "domain": domain,
+        "resolver": resolver.unwrap_or("the system resolver"),
+        "status": Outcome::CouldNotRun,
+        "checks": [],
+        "error": error,
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn render(report: &Report, json: bool) -> String {

@@ -230,3 +230,65 @@ fn main_cf_prints_postfix_lines() {
     );
     assert!(out.lines().all(|l| l.contains(" = ")));
 }
+
+#[test]
+fn verify_json_of_an_invalid_declaration_is_a_could_not_run_report() {
+    let out = mailplan()
+        .args(["verify", "--resolver", "127.0.0.1:9", "--json", "-"])
+        .write_stdin(
+            r#"{ "name": "X", "domain": "example.com",
+                 "mailRelay": { "host": "smtp.gmail.com", "port": 70000, "user": "a@example.com", "password": "TopSecret-123" } }"#,
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["status"], "could-not-run");
+    assert!(report["domain"].is_null(), "{report}");
+    assert_eq!(report["checks"], serde_json::json!([]));
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.contains("mailRelay.port: 70000 is not a TCP port (1-65535)"),
+        "{error}"
+    );
+    assert!(stderr.contains("mailRelay.port"), "{stderr}");
+    assert!(!stdout.contains("TopSecret-123") && !stderr.contains("TopSecret-123"));
+
+    // Unreadable: the same, naming the file; without --json, stdout empty.
+    let out = mailplan()
+        .args(["verify", "--json", "/nonexistent/site.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "could-not-run");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read /nonexistent/site.json")
+    );
+    let out = mailplan()
+        .args(["verify", "/nonexistent/site.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn verify_json_with_a_bad_option_is_a_could_not_run_report() {
+    let path = example("static-ip.json");
+    let out = mailplan()
+        .args(["verify", "--resolver", "dns.example", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "could-not-run");
+    assert_eq!(report["domain"], "example.com");
+    assert!(report["error"].as_str().unwrap().contains("IP:PORT"));
+}

@@ -86,7 +86,14 @@ pub enum QueryError {
     NoData,
     /// The name does not exist (NXDOMAIN).
     NxDomain,
-    /// A server answered with an error code (SERVFAIL, REFUSED, ...).
+    /// The resolver answered SERVFAIL: it could not get an answer from
+    /// the zone's name servers (DNSSEC bogus, lame delegation, servers
+    /// down), so the rest of the world cannot either.
+    ServFail,
+    /// The resolver answered REFUSED: it will not answer this client (not
+    /// recursive for us, or not serving the name).
+    Refused,
+    /// A server answered with another error code (FORMERR, NOTIMP, ...).
     Failed(String),
     /// No server answered (timeout, connection refused).
     Unreachable(String),
@@ -98,11 +105,21 @@ impl QueryError {
         matches!(self, QueryError::NoData | QueryError::NxDomain)
     }
 
+    /// Whether the resolver, not the zone, is the trouble: it refused or
+    /// did not answer, so nothing is known about the record.
+    pub fn is_resolver_trouble(&self) -> bool {
+        matches!(self, QueryError::Refused | QueryError::Unreachable(_))
+    }
+
     /// What was found, for a person.
     pub fn describe(&self) -> String {
         match self {
             QueryError::NoData => "no record".to_string(),
             QueryError::NxDomain => "the name does not exist (NXDOMAIN)".to_string(),
+            QueryError::ServFail => {
+                "the zone's name servers failed to answer (SERVFAIL)".to_string()
+            }
+            QueryError::Refused => "the resolver refused the query (REFUSED)".to_string(),
             QueryError::Failed(why) => format!("the query failed: {why}"),
             QueryError::Unreachable(why) => format!("no answer from the resolver: {why}"),
         }
@@ -143,8 +160,16 @@ pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Attempts per query.
 pub const QUERY_ATTEMPTS: usize = 2;
 
-/// [`Dns`] over hickory-resolver, without a cache (every check sees the
-/// server's current answer) and without `/etc/hosts`.
+/// How many answers the resolver keeps for the run.
+pub const CACHE_SIZE: u64 = 256;
+/// How long a kept answer counts as fresh, whatever its TTL: longer than
+/// any run, so each name and type is asked once per run. The resolver
+/// lives for one run only, so no answer outlives it.
+const CACHE_MIN_TTL: Duration = Duration::from_secs(600);
+
+/// [`Dns`] over hickory-resolver, with a cache for the life of one run
+/// (the checks ask some names twice: `address` and `mx-target` both want
+/// the mail host's address) and without `/etc/hosts`.
 pub struct HickoryDns {
     resolver: TokioResolver,
 }
@@ -175,7 +200,9 @@ impl HickoryDns {
         let options: &mut ResolverOpts = builder.options_mut();
         options.timeout = QUERY_TIMEOUT;
         options.attempts = QUERY_ATTEMPTS;
-        options.cache_size = 0;
+        options.cache_size = CACHE_SIZE;
+        options.positive_min_ttl = Some(CACHE_MIN_TTL);
+        options.negative_min_ttl = Some(CACHE_MIN_TTL);
         options.use_hosts_file = ResolveHosts::Never;
         options.ndots = 0;
         let resolver = builder
@@ -236,13 +263,14 @@ fn rdata(data: &RData) -> Option<Rdata> {
 
 fn classify(error: NetError) -> QueryError {
     match &error {
-        NetError::Dns(DnsError::NoRecordsFound(no_records)) => {
-            if no_records.response_code == ResponseCode::NXDomain {
-                QueryError::NxDomain
-            } else {
-                QueryError::NoData
-            }
-        }
+        NetError::Dns(DnsError::NoRecordsFound(no_records)) => match no_records.response_code {
+            ResponseCode::NXDomain => QueryError::NxDomain,
+            ResponseCode::ServFail => QueryError::ServFail,
+            ResponseCode::Refused => QueryError::Refused,
+            _ => QueryError::NoData,
+        },
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => QueryError::ServFail,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => QueryError::Refused,
         NetError::Dns(DnsError::ResponseCode(code)) => QueryError::Failed(code.to_string()),
         NetError::Timeout | NetError::Io(_) | NetError::NoConnections | NetError::Busy => {
             QueryError::Unreachable(error.to_string())

@@ -12,6 +12,7 @@
 pub mod checks;
 pub mod dkim_key;
 pub mod dns;
+pub mod record_lint;
 pub mod report;
 pub mod smtp;
 pub mod spf_lookups;
@@ -36,7 +37,7 @@ pub struct Options {
 
 /// Verifies `plan` through the resolver at `resolver`: DNS checks, then
 /// the SMTP checks when asked for. A report that could not run (no
-/// resolver answered) has status [`Outcome::CouldNotRun`].
+/// resolver answered, or it refused) has status [`Outcome::CouldNotRun`].
 pub fn verify(plan: &Plan, resolver: ResolverAddress, options: &Options) -> Report {
     let domain = plan.domain.to_string();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -69,15 +70,34 @@ pub async fn verify_with<D: Dns>(
     options: &Options,
 ) -> Report {
     let domain = plan.domain.to_string();
-    // One question first: with no answer at all there is nothing to check.
-    if let Err(QueryError::Unreachable(why)) = dns.query(&domain, Rtype::Mx).await {
-        return Report::could_not_run(
-            domain,
-            resolver.to_string(),
-            format!(
-                "no answer from {resolver} ({why}); check the resolver address, or leave out --resolver to use the system's"
-            ),
-        );
+    // One question first: with no answer at all, or a resolver that will
+    // not answer us, there is nothing to check.
+    let system = resolver == ResolverAddress::System.to_string();
+    match dns.query(&domain, Rtype::Mx).await {
+        Err(QueryError::Unreachable(why)) => {
+            let advice = if system {
+                "check the nameserver lines of /etc/resolv.conf, or give --resolver IP"
+            } else {
+                "check the resolver address, or leave out --resolver to use the system's"
+            };
+            return Report::could_not_run(
+                domain,
+                resolver.to_string(),
+                format!("no answer from {resolver} ({why}); {advice}"),
+            );
+        }
+        Err(QueryError::Refused) => {
+            let advice = if system {
+                "give --resolver a resolver that answers this machine for any domain"
+            } else {
+                "give --resolver a resolver that answers this machine for any domain, or leave it out to use the system's"
+            };
+            let error = format!(
+                "{resolver} refused to answer for {domain} (REFUSED): it does not resolve for this machine or does not serve the domain; {advice}"
+            );
+            return Report::could_not_run(domain, resolver.to_string(), error);
+        }
+        _ => {}
     }
     let mut checks = checks::run(dns, plan, options.dkim_key.as_ref()).await;
     if let Some(target) = &options.smtp {

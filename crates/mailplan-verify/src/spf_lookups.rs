@@ -31,9 +31,14 @@ pub struct LookupCount {
     /// Where each lookup comes from, for the report (`include:_spf.google.com`,
     /// `_spf.google.com: include:_netblocks.google.com`, ...).
     pub terms: Vec<String>,
-    /// What makes the record fail evaluation besides the limits: an include
-    /// without an SPF record, a query error, a loop.
+    /// What makes the record fail evaluation besides the limits (a
+    /// permerror): an include without an SPF record, two SPF records, a
+    /// loop, an invalid record.
     pub errors: Vec<String>,
+    /// Lookups whose query failed (SERVFAIL, REFUSED, no answer): a
+    /// receiver's evaluation ends in temperror (RFC 7208 §4.4, §5.2), and
+    /// the count is a lower bound (what lies behind them was not seen).
+    pub temperrors: Vec<TempError>,
     /// Terms that could not be followed (macros need a real message).
     pub unfollowed: Vec<String>,
     /// Counting stopped at the ceiling.
@@ -64,6 +69,22 @@ impl LookupCount {
     }
 }
 
+/// A lookup whose query failed for a reason other than the name or the
+/// record not existing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TempError {
+    /// The term, as the report names it (`include:_spf.example.net`).
+    pub term: String,
+    /// How its query failed.
+    pub error: QueryError,
+}
+
+impl std::fmt::Display for TempError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.term, self.error.describe())
+    }
+}
+
 /// A term as the report names it: prefixed with the domain whose record
 /// holds it, when that is an included or redirected one.
 fn located(place: Option<&str>, term: String) -> String {
@@ -79,17 +100,26 @@ pub fn is_spf(text: &str) -> bool {
     lower == "v=spf1" || lower.starts_with("v=spf1 ")
 }
 
+/// Why an included or redirected domain gives no record to follow.
+enum Unfetched {
+    /// The query failed, or found nothing (`NoData` for TXT records
+    /// without a `v=spf1` one).
+    Dns(QueryError),
+    /// More than one SPF record (a permerror, RFC 7208 §4.5).
+    Several(usize),
+}
+
 /// The SPF record of `domain`, when there is exactly one.
-async fn fetch<D: Dns>(dns: &D, domain: &str) -> Result<String, QueryError> {
+async fn fetch<D: Dns>(dns: &D, domain: &str) -> Result<String, Unfetched> {
     let answer = dns.query(domain, Rtype::Txt).await;
     if let Err(error) = &answer {
-        return Err(error.clone());
+        return Err(Unfetched::Dns(error.clone()));
     }
-    let spf = txt_records(&answer, is_spf);
+    let mut spf = txt_records(&answer, is_spf);
     match spf.len() {
-        0 => Err(QueryError::NoData),
-        1 => Ok(spf.into_iter().next().expect("one record")),
-        n => Err(QueryError::Failed(format!("{n} SPF records (permerror)"))),
+        0 => Err(Unfetched::Dns(QueryError::NoData)),
+        1 => Ok(spf.remove(0)),
+        n => Err(Unfetched::Several(n)),
     }
 }
 
@@ -143,13 +173,13 @@ fn count_record<'a, D: Dns>(
                     let Some(included) = total.term(place, "include:", macro_string, domain) else {
                         continue;
                     };
-                    follow(dns, &included, "include", path, total).await;
+                    follow(dns, place, &included, "include:", path, total).await;
                 }
                 Mechanism::A { macro_string, .. } => {
                     let Some(host) = total.term(place, "a:", macro_string, domain) else {
                         continue;
                     };
-                    address_lookup(dns, &host, total).await;
+                    address_lookup(dns, place, "a:", &host, total).await;
                 }
                 Mechanism::Mx { macro_string, .. } => {
                     let Some(host) = total.term(place, "mx:", macro_string, domain) else {
@@ -172,9 +202,10 @@ fn count_record<'a, D: Dns>(
                             }
                         }
                         Err(error) if error.is_void() => total.voids += 1,
-                        Err(error) => total
-                            .errors
-                            .push(format!("mx:{host}: {}", error.describe())),
+                        Err(error) => total.temperrors.push(TempError {
+                            term: located(place, format!("mx:{host}")),
+                            error,
+                        }),
                     }
                 }
                 Mechanism::Ptr { .. } => {
@@ -185,7 +216,7 @@ fn count_record<'a, D: Dns>(
                     let Some(host) = total.term(place, "exists:", macro_string, domain) else {
                         continue;
                     };
-                    address_lookup(dns, &host, total).await;
+                    address_lookup(dns, place, "exists:", &host, total).await;
                 }
                 Mechanism::All => has_all = true,
                 Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {}
@@ -195,7 +226,7 @@ fn count_record<'a, D: Dns>(
         if let (Some(spec), false) = (&record.redirect, has_all)
             && let Some(redirected) = total.term(place, "redirect=", spec, domain)
         {
-            follow(dns, &redirected, "redirect", path, total).await;
+            follow(dns, place, &redirected, "redirect=", path, total).await;
         }
     })
 }
@@ -203,6 +234,7 @@ fn count_record<'a, D: Dns>(
 /// Evaluates the record an include or a redirect names.
 async fn follow<D: Dns>(
     dns: &D,
+    place: Option<&str>,
     domain: &str,
     how: &str,
     path: &mut Vec<String>,
@@ -210,7 +242,7 @@ async fn follow<D: Dns>(
 ) {
     if path.iter().any(|seen| seen == domain) {
         total.errors.push(format!(
-            "{how}:{domain} loops back ({} → {domain})",
+            "{how}{domain} loops back ({} → {domain})",
             path.join(" → ")
         ));
         return;
@@ -224,28 +256,44 @@ async fn follow<D: Dns>(
             }
             Err(error) => total
                 .errors
-                .push(format!("{how}:{domain}: not a valid SPF record ({error})")),
+                .push(format!("{how}{domain}: not a valid SPF record ({error})")),
         },
-        Err(error) => {
-            if error.is_void() {
-                total.voids += 1;
-            }
+        Err(Unfetched::Several(n)) => total.errors.push(format!(
+            "{how}{domain} has {n} SPF records, so receivers return permerror (RFC 7208 §4.5)"
+        )),
+        Err(Unfetched::Dns(error)) if error.is_void() => {
+            total.voids += 1;
             total.errors.push(format!(
-                "{how}:{domain} has no usable SPF record: {} (receivers return permerror)",
+                "{how}{domain} has no usable SPF record: {} (receivers return permerror)",
                 match &error {
                     QueryError::NoData => "no v=spf1 TXT record".to_string(),
                     other => other.describe(),
                 }
             ));
         }
+        // RFC 7208 §5.2, §4.4: a DNS error other than NXDOMAIN or no
+        // records ends the evaluation in temperror.
+        Err(Unfetched::Dns(error)) => total.temperrors.push(TempError {
+            term: located(place, format!("{how}{domain}")),
+            error,
+        }),
     }
 }
 
-async fn address_lookup<D: Dns>(dns: &D, host: &str, total: &mut LookupCount) {
+async fn address_lookup<D: Dns>(
+    dns: &D,
+    place: Option<&str>,
+    prefix: &str,
+    host: &str,
+    total: &mut LookupCount,
+) {
     match dns.query(host, Rtype::A).await {
         Ok(records) if records.iter().any(|r| matches!(r, Rdata::A(_))) => {}
         Ok(_) => total.voids += 1,
         Err(error) if error.is_void() => total.voids += 1,
-        Err(error) => total.errors.push(format!("{host}: {}", error.describe())),
+        Err(error) => total.temperrors.push(TempError {
+            term: located(place, format!("{prefix}{host}")),
+            error,
+        }),
     }
 }

@@ -14,6 +14,8 @@ use mailplan_verify::{Check, DkimPublicKey, Options, Outcome, Status, verify_wit
 #[derive(Default)]
 struct Zone {
     records: HashMap<(String, Rtype), Vec<Rdata>>,
+    /// Queries that fail (SERVFAIL, REFUSED, ...), by name and type.
+    errors: HashMap<(String, Rtype), QueryError>,
     unreachable: bool,
 }
 
@@ -38,12 +40,20 @@ impl Zone {
     fn replace_txt(self, name: &str, text: &str) -> Self {
         self.without(name, Rtype::Txt).txt(name, text)
     }
+
+    fn failing(mut self, name: &str, rtype: Rtype, error: QueryError) -> Self {
+        self.errors.insert((name.to_string(), rtype), error);
+        self
+    }
 }
 
 impl Dns for Zone {
     async fn query(&self, name: &str, rtype: Rtype) -> Result<Vec<Rdata>, QueryError> {
         if self.unreachable {
             return Err(QueryError::Unreachable("request timed out".into()));
+        }
+        if let Some(error) = self.errors.get(&(name.to_string(), rtype)) {
+            return Err(error.clone());
         }
         if let Some(records) = self.records.get(&(name.to_string(), rtype)) {
             return Ok(records.clone());
@@ -293,8 +303,11 @@ fn mx_at_a_cname_and_mx_without_address_fail() {
         mx.fix
             .as_ref()
             .unwrap()
-            .contains("remove 20 old-mx.example.net")
+            .contains("remove MX 20 old-mx.example.net"),
+        "{mx:?}"
     );
+    assert_eq!(mx.expected, "MX 10 mail.example.com");
+    assert_eq!(mx.found, "MX 10 mail.example.com, MX 20 old-mx.example.net");
 }
 
 #[test]
@@ -444,5 +457,275 @@ fn no_answer_at_all_means_the_checks_could_not_run() {
             .as_ref()
             .unwrap()
             .contains("no answer from memory")
+    );
+}
+
+#[test]
+fn each_check_shows_expected_and_found_in_one_format_whatever_the_outcome() {
+    let report = run(&static_ip_zone(), "static-ip.json", None);
+    let address = check(&report, "address");
+    assert_eq!(
+        (address.expected.as_str(), address.found.as_str()),
+        ("A 203.0.113.5", "A 203.0.113.5")
+    );
+    let mx = check(&report, "mx");
+    assert_eq!(
+        (mx.expected.as_str(), mx.found.as_str()),
+        ("MX 10 mail.example.com", "MX 10 mail.example.com")
+    );
+    assert_eq!(check(&report, "mx-target").found, "A 203.0.113.5");
+
+    let zone = static_ip_zone()
+        .without("mail.example.com", Rtype::A)
+        .with(
+            "mail.example.com",
+            Rtype::A,
+            Rdata::A("203.0.113.99".parse().unwrap()),
+        )
+        .without("example.com", Rtype::Mx)
+        .with(
+            "example.com",
+            Rtype::Mx,
+            Rdata::Mx(10, "mx.mailhost.example.net".into()),
+        );
+    let report = run(&zone, "static-ip.json", None);
+    let address = check(&report, "address");
+    assert_eq!(address.status, Status::Fail);
+    assert_eq!(
+        (address.expected.as_str(), address.found.as_str()),
+        ("A 203.0.113.5", "A 203.0.113.99")
+    );
+    let mx = check(&report, "mx");
+    assert_eq!(
+        (mx.expected.as_str(), mx.found.as_str()),
+        ("MX 10 mail.example.com", "MX 10 mx.mailhost.example.net")
+    );
+}
+
+#[test]
+fn a_refusing_resolver_means_the_checks_could_not_run() {
+    let zone = static_ip_zone().failing("example.com", Rtype::Mx, QueryError::Refused);
+    let report = run(&zone, "static-ip.json", None);
+    assert_eq!(report.status, Outcome::CouldNotRun, "{}", report.render());
+    assert_eq!(report.status.exit_code(), 2);
+    let error = report.error.as_deref().unwrap();
+    assert!(error.contains("memory refused"), "{error}");
+    assert!(error.contains("REFUSED"), "{error}");
+    assert!(report.checks.is_empty());
+}
+
+#[test]
+fn servfail_fails_and_asks_about_the_zone_not_to_publish() {
+    let zone = static_ip_zone()
+        .failing("example.com", Rtype::Txt, QueryError::ServFail)
+        .failing("mail.example.com", Rtype::A, QueryError::ServFail);
+    let report = run(&zone, "static-ip.json", None);
+    assert_eq!(report.status, Outcome::Failed);
+    for id in ["spf", "address"] {
+        let failed = check(&report, id);
+        assert_eq!(failed.status, Status::Fail, "{failed:?}");
+        assert!(failed.found.contains("SERVFAIL"), "{failed:?}");
+        let fix = failed.fix.as_deref().unwrap();
+        assert!(
+            fix.contains("DNSSEC") && fix.contains("delegation"),
+            "{fix}"
+        );
+        assert!(!fix.to_lowercase().contains("publish"), "{fix}");
+    }
+}
+
+#[test]
+fn a_servfail_on_the_ptr_is_the_reverse_zone_failing_not_a_missing_ptr() {
+    let zone =
+        static_ip_zone().failing("5.113.0.203.in-addr.arpa", Rtype::Ptr, QueryError::ServFail);
+    let report = run(&zone, "standalone.json", None);
+    let rdns = check(&report, "rdns");
+    assert_eq!(rdns.status, Status::Fail);
+    assert_eq!(
+        rdns.found,
+        "the reverse zone of 203.0.113.5 failed to answer (SERVFAIL)"
+    );
+    let fix = rdns.fix.as_deref().unwrap();
+    assert!(fix.contains("reverse zone"), "{fix}");
+    assert!(!fix.contains("set the reverse DNS"), "{fix}");
+}
+
+#[test]
+fn a_refusal_after_the_first_answer_warns_that_it_was_not_checked() {
+    let zone = static_ip_zone().failing("_dmarc.example.com", Rtype::Txt, QueryError::Refused);
+    let report = run(&zone, "static-ip.json", None);
+    let dmarc = check(&report, "dmarc");
+    assert_eq!(dmarc.status, Status::Warn, "{dmarc:?}");
+    assert!(dmarc.fix.as_deref().unwrap().contains("not checked"));
+}
+
+#[test]
+fn an_spf_include_that_fails_to_answer_is_a_temperror() {
+    let zone = static_ip_zone().failing("_netblocks2.google.com", Rtype::Txt, QueryError::ServFail);
+    let report = run(&zone, "static-ip.json", None);
+    let lookups = check(&report, "spf-lookups");
+    assert_eq!(lookups.status, Status::Warn, "{lookups:?}");
+    assert!(
+        lookups.found.starts_with("at least 5 lookups"),
+        "{}",
+        lookups.found
+    );
+    assert!(lookups.found.contains("temperror"), "{}", lookups.found);
+    assert!(!lookups.found.contains("permerror"), "{}", lookups.found);
+    let fix = lookups.fix.as_deref().unwrap();
+    assert!(fix.contains("include:_netblocks2.google.com"), "{fix}");
+    assert!(fix.contains("temperror"), "{fix}");
+
+    let counted = count(
+        &Zone::default().failing("broken.example.net", Rtype::A, QueryError::ServFail),
+        "v=spf1 a:broken.example.net -all",
+    );
+    assert_eq!(counted.temperrors.len(), 1, "{counted:?}");
+    assert!(counted.errors.is_empty(), "{counted:?}");
+    assert_eq!(counted.voids, 0);
+}
+
+#[test]
+fn spf_terms_in_another_order_pass_and_say_so() {
+    let zone =
+        static_ip_zone().replace_txt("example.com", "v=spf1 include:_spf.google.com mx -all");
+    let report = run(&zone, "static-ip.json", None);
+    let spf = check(&report, "spf");
+    assert_eq!(spf.status, Status::Pass);
+    assert!(
+        spf.found.contains("the plan's terms in another order"),
+        "{}",
+        spf.found
+    );
+    assert!(!spf.found.contains("and more"), "{}", spf.found);
+
+    let zone = static_ip_zone().replace_txt(
+        "example.com",
+        "v=spf1 mx ip4:198.51.100.7 include:_spf.google.com -all",
+    );
+    let spf = run(&zone, "static-ip.json", None);
+    assert!(
+        check(&spf, "spf").found.contains("plus ip4:198.51.100.7"),
+        "{}",
+        check(&spf, "spf").found
+    );
+}
+
+#[test]
+fn spf_all_must_stay_last() {
+    let zone =
+        static_ip_zone().replace_txt("example.com", "v=spf1 mx -all include:_spf.google.com");
+    let report = run(&zone, "static-ip.json", None);
+    let spf = check(&report, "spf");
+    assert_eq!(spf.status, Status::Fail);
+    let fix = spf.fix.as_deref().unwrap();
+    assert!(
+        fix.contains("include:_spf.google.com come(s) after -all"),
+        "{fix}"
+    );
+
+    let zone = static_ip_zone().replace_txt(
+        "example.com",
+        "v=spf1 mx include:_spf.google.com -all ip4:192.0.2.1",
+    );
+    let spf = run(&zone, "static-ip.json", None);
+    assert_eq!(check(&spf, "spf").status, Status::Warn);
+
+    let zone =
+        static_ip_zone().replace_txt("example.com", "v=spf1 mx include:_spf.google.com +all");
+    assert_eq!(
+        check(&run(&zone, "static-ip.json", None), "spf").status,
+        Status::Fail
+    );
+}
+
+#[test]
+fn a_softfail_all_warns_and_says_why_the_plan_has_a_hard_one() {
+    let zone =
+        static_ip_zone().replace_txt("example.com", "v=spf1 mx include:_spf.google.com ~all");
+    let report = run(&zone, "static-ip.json", None);
+    let spf = check(&report, "spf");
+    assert_eq!(spf.status, Status::Warn);
+    let fix = spf.fix.as_deref().unwrap();
+    assert!(fix.contains("the plan ends in -all because"), "{fix}");
+}
+
+#[test]
+fn rdns_not_forward_confirmed_reads_as_one_clause() {
+    let zone = static_ip_zone().without("mail.example.com", Rtype::A);
+    let report = run(&zone, "standalone.json", None);
+    let rdns = check(&report, "rdns");
+    assert_eq!(
+        rdns.found,
+        "PTR mail.example.com, which does not resolve (NXDOMAIN)"
+    );
+    let zone = static_ip_zone().without("mail.example.com", Rtype::A).with(
+        "mail.example.com",
+        Rtype::A,
+        Rdata::A("203.0.113.6".parse().unwrap()),
+    );
+    let report = run(&zone, "standalone.json", None);
+    assert_eq!(
+        check(&report, "rdns").found,
+        "PTR mail.example.com, which resolves to A 203.0.113.6"
+    );
+}
+
+#[test]
+fn dkim_and_dmarc_parse_errors_name_the_tag() {
+    let cases = [
+        (
+            format!("k=rsa; v=DKIM1; p={DKIM_KEY}"),
+            "v=DKIM1 must be the first tag",
+        ),
+        (
+            "v=DKIM1; k=rsa".to_string(),
+            "the p= tag (the public key) is missing",
+        ),
+        (format!("v=DKIM1; k=dsa; p={DKIM_KEY}"), "k=dsa"),
+        (
+            "v=DKIM1; k=rsa; p=MIIBIjANBgkq".to_string(),
+            "p= does not hold a valid public key",
+        ),
+    ];
+    for (record, expected) in cases {
+        let zone = static_ip_zone().replace_txt("default._domainkey.example.com", &record);
+        let report = run(&zone, "static-ip.json", None);
+        let dkim = check(&report, "dkim");
+        assert_eq!(dkim.status, Status::Fail, "{record}");
+        assert!(dkim.found.contains(expected), "{record}: {}", dkim.found);
+    }
+    let cases = [
+        (
+            "v=DMARC1; rua=mailto:postmaster@example.com",
+            "the p= tag (the policy) is missing",
+        ),
+        (
+            "v=DMARC1; p=quarantaine",
+            "p=quarantaine is not a policy (none, quarantine or reject)",
+        ),
+        (
+            "v=DMARC1; p=quarantine; rua=postmaster@example.com",
+            "not a mailto: address",
+        ),
+    ];
+    for (record, expected) in cases {
+        let zone = static_ip_zone().replace_txt("_dmarc.example.com", record);
+        let report = run(&zone, "static-ip.json", None);
+        let dmarc = check(&report, "dmarc");
+        assert_eq!(dmarc.status, Status::Fail, "{record}");
+        assert!(dmarc.found.contains(expected), "{record}: {}", dmarc.found);
+    }
+    let zone = static_ip_zone().replace_txt("_dmarc.example.com", "p=quarantine; v=DMARC1");
+    let report = run(&zone, "static-ip.json", None);
+    let dmarc = check(&report, "dmarc");
+    assert_eq!(dmarc.status, Status::Fail);
+    assert!(
+        dmarc
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("v=DMARC1 must be the first tag"),
+        "{dmarc:?}"
     );
 }
