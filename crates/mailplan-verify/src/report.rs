@@ -14,6 +14,9 @@ pub enum Status {
     /// Worth a look, or expected for now (a record the VM or the updater
     /// provides that is not there yet); does not fail verification.
     Warn,
+    /// No answer to judge by (the resolver refused or timed out): the
+    /// site is not fully verified.
+    Unchecked,
 }
 
 impl Status {
@@ -23,6 +26,7 @@ impl Status {
             Status::Pass => "✓",
             Status::Fail => "✗",
             Status::Warn => "!",
+            Status::Unchecked => "?",
         }
     }
 }
@@ -91,6 +95,20 @@ impl Check {
         }
     }
 
+    /// A check that got no answer to judge by, with what to do.
+    pub fn unchecked(
+        check: &'static str,
+        name: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            status: Status::Unchecked,
+            ..Self::fail(check, name, expected, found, fix)
+        }
+    }
+
     /// The same check, failing or only warning.
     pub fn fail_or_warn(self, required: bool) -> Self {
         match (self.status, required) {
@@ -111,7 +129,7 @@ pub enum Outcome {
     Ok,
     /// A required check failed.
     Failed,
-    /// The checks could not run.
+    /// The checks could not run, or some got no answer (and none failed).
     CouldNotRun,
 }
 
@@ -143,19 +161,32 @@ pub struct Report {
 }
 
 impl Report {
-    /// A report over `checks`: failed when one of them failed.
+    /// A report over `checks`: failed when one of them failed, else could
+    /// not run when one got no answer (an exit 0 promises that everything
+    /// required was seen to hold).
     pub fn new(domain: String, resolver: String, checks: Vec<Check>) -> Self {
-        let status = if checks.iter().any(|c| c.status == Status::Fail) {
-            Outcome::Failed
+        let unchecked = checks
+            .iter()
+            .filter(|c| c.status == Status::Unchecked)
+            .count();
+        let (status, error) = if checks.iter().any(|c| c.status == Status::Fail) {
+            (Outcome::Failed, None)
+        } else if unchecked > 0 {
+            (
+                Outcome::CouldNotRun,
+                Some(format!(
+                    "{unchecked} check(s) got no answer from {resolver} (marked ?), so the site is not fully verified: run verify again, or with a resolver that answers for any domain"
+                )),
+            )
         } else {
-            Outcome::Ok
+            (Outcome::Ok, None)
         };
         Self {
             domain,
             resolver,
             status,
             checks,
-            error: None,
+            error,
         }
     }
 
@@ -199,7 +230,7 @@ impl Report {
                 let _ = writeln!(out, "could not verify: {error}");
             }
             (None, status) => {
-                let _ = writeln!(
+                let _ = write!(
                     out,
                     "{}: {} passed, {} failed, {} warning(s)",
                     if status == Outcome::Ok {
@@ -211,6 +242,11 @@ impl Report {
                     count(Status::Fail),
                     count(Status::Warn)
                 );
+                let unchecked = count(Status::Unchecked);
+                if unchecked > 0 {
+                    let _ = write!(out, ", {unchecked} unchecked");
+                }
+                out.push('\n');
             }
         }
         out

@@ -551,12 +551,31 @@ fn a_servfail_on_the_ptr_is_the_reverse_zone_failing_not_a_missing_ptr() {
 }
 
 #[test]
-fn a_refusal_after_the_first_answer_warns_that_it_was_not_checked() {
+fn a_refusal_after_the_first_answer_leaves_that_check_unchecked_and_the_run_not_ok() {
     let zone = static_ip_zone().failing("_dmarc.example.com", Rtype::Txt, QueryError::Refused);
-    let report = run(&zone, "static-ip.json", None);
+    let report = run(&zone, "static-ip.json", Some(DKIM_KEY));
     let dmarc = check(&report, "dmarc");
-    assert_eq!(dmarc.status, Status::Warn, "{dmarc:?}");
+    assert_eq!(dmarc.status, Status::Unchecked, "{dmarc:?}");
     assert!(dmarc.fix.as_deref().unwrap().contains("not checked"));
+    // Everything else holds, but exit 0 would claim DMARC was seen.
+    assert_eq!(report.status, Outcome::CouldNotRun, "{}", report.render());
+    assert_eq!(report.status.exit_code(), 2);
+    let rendered = report.render();
+    assert!(rendered.contains("? dmarc"), "{rendered}");
+    assert!(
+        rendered.contains("could not verify: 1 check(s) got no answer"),
+        "{rendered}"
+    );
+
+    // A failure elsewhere is a finding: the run fails (exit 1).
+    let zone = zone.replace_txt("example.com", "v=spf1 -all");
+    let report = run(&zone, "static-ip.json", Some(DKIM_KEY));
+    assert_eq!(report.status, Outcome::Failed, "{}", report.render());
+    assert!(
+        report.render().contains(", 1 unchecked"),
+        "{}",
+        report.render()
+    );
 }
 
 #[test]
