@@ -28,12 +28,14 @@ step "system packages"
 # nix-bin: Nix 2.8 for the Nix tests; binaryen: wasm-opt for the plugin
 # build; the rest: the real daemons and checkers of tests/daemons (debootstrap
 # makes the Debian 13 root with Dovecot 2.4; bind9 is the named that
-# `mailplan verify` is tested against). Postfix is installed without a
+# `mailplan verify` is tested against; chromium and chromium-driver run
+# the web page's tests). Postfix is installed without a
 # configuration of its own (the tests write theirs).
 echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
 need_debian_packages nix-bin binaryen python3 python3-venv git \
   postfix dovecot-core dovecot-imapd dovecot-lmtpd opendkim opendkim-tools \
-  bind9 bind9-utils openssl bsdutils debootstrap util-linux
+  bind9 bind9-utils openssl bsdutils debootstrap util-linux \
+  chromium chromium-driver
 
 step "the nixpkgs library (the module system of the NixOS tests)"
 # Pinned in the steering repository beside this one (never copied in):
@@ -81,6 +83,18 @@ if ! cmp nix/mailplan.wasm target/mailplan-check.wasm; then
   echo "nix/mailplan.wasm is stale or not reproducible: run scripts/build-wasm.sh and commit it" >&2
   exit 1
 fi
+
+step "the committed web engine equals a fresh reproducible build"
+scripts/build-web.sh target/web-engine-check
+for file in mailplan_web.js mailplan_web_wasm.js; do
+  if ! cmp "web/engine/$file" "target/web-engine-check/$file"; then
+    echo "web/engine/$file is stale or not reproducible: run scripts/build-web.sh and commit it" >&2
+    exit 1
+  fi
+done
+
+step "the web page in headless Chromium (every example against the CLI and the plugin)"
+tests/web/run.sh
 
 step "Nix tests (Nix 2.8, the engine through builtins.exec)"
 tests/nix/run.sh

@@ -3,6 +3,7 @@
 mod human;
 mod input;
 mod verify;
+mod web;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -70,6 +71,17 @@ enum Command {
         smtp_source: Option<std::net::IpAddr>,
         /// The declaration file; `-` reads stdin.
         file: PathBuf,
+    },
+    /// Serve the record-sheet page on this machine, for a browser: the
+    /// same engine in the page, which sends nothing anywhere (open
+    /// web/index.html directly where a browser allows file://).
+    Web {
+        /// The port to listen on (0: any free port, printed at start).
+        #[arg(long, default_value_t = 8587)]
+        port: u16,
+        /// The address to listen on (127.0.0.1: this machine only).
+        #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+        listen: std::net::IpAddr,
     },
     /// Validate the declaration only; warnings go to stderr.
     Check {
@@ -154,6 +166,15 @@ fn run(cli: Cli) -> Result<String, ExitCode> {
             write_stdout(&report);
             return Err(code);
         }
+        Command::Web { port, listen } => {
+            return match web::serve(std::net::SocketAddr::new(listen, port)) {
+                Ok(()) => Ok(String::new()),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    Err(ExitCode::from(EXIT_UNREADABLE))
+                }
+            };
+        }
         Command::Check {
             deny_warnings,
             file,
@@ -162,16 +183,7 @@ fn run(cli: Cli) -> Result<String, ExitCode> {
             for warning in &plan.warnings {
                 eprintln!("warning: {warning}");
             }
-            let summary = format!(
-                "ok: {} ({}): {}, {} warning(s)\n",
-                plan.name,
-                plan.domain,
-                match &plan.relay {
-                    Some(relay) => format!("smarthost via {}", relay.provider.display_name()),
-                    None => "standalone".to_string(),
-                },
-                plan.warnings.len()
-            );
+            let summary = format!("ok: {}\n", plan.check_summary());
             if deny_warnings && !plan.warnings.is_empty() {
                 eprint!("{summary}");
                 eprintln!("error: warnings are denied (--deny-warnings)");

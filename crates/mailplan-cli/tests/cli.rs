@@ -292,3 +292,87 @@ fn verify_json_with_a_bad_option_is_a_could_not_run_report() {
     assert_eq!(report["domain"], "example.com");
     assert!(report["error"].as_str().unwrap().contains("IP:PORT"));
 }
+
+/// Sends one HTTP/1.0 request and returns the status line, the headers
+/// (lowercase names) and the body.
+fn http(address: &str, request_line: &str) -> (String, String, Vec<u8>) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "{request_line}\r\nHost: {address}\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(answer[..split].to_vec()).unwrap();
+    let (status, headers) = head.split_once("\r\n").unwrap_or((&head, ""));
+    (
+        status.to_string(),
+        headers.to_lowercase(),
+        answer[split + 4..].to_vec(),
+    )
+}
+
+#[test]
+fn web_serves_the_page_files_as_they_are_in_the_repository_and_nothing_else() {
+    use std::io::BufRead as _;
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("mailplan"))
+        .args(["web", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    assert!(address.starts_with("127.0.0.1:"), "{first}");
+    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    for (path, file, content_type) in [
+        ("/", "index.html", "text/html"),
+        ("/app.js?v=1", "app.js", "text/javascript"),
+        ("/style.css", "style.css", "text/css"),
+        (
+            "/engine/mailplan_web.js",
+            "engine/mailplan_web.js",
+            "text/javascript",
+        ),
+        (
+            "/engine/mailplan_web_wasm.js",
+            "engine/mailplan_web_wasm.js",
+            "text/javascript",
+        ),
+    ] {
+        let (status, headers, body) = http(&address, &format!("GET {path} HTTP/1.0"));
+        assert!(status.contains(" 200 "), "{path}: {status}");
+        assert!(
+            headers.contains(&format!("content-type: {content_type}")),
+            "{path}: {headers}"
+        );
+        assert!(headers.contains("connect-src 'none'"), "{path}: {headers}");
+        assert_eq!(body, std::fs::read(web.join(file)).unwrap(), "{path}");
+    }
+    let (status, _, _) = http(&address, "GET /../Cargo.toml HTTP/1.0");
+    assert!(status.contains(" 404 "), "{status}");
+    let (status, headers, _) = http(&address, "POST / HTTP/1.0");
+    assert!(status.contains(" 405 "), "{status}");
+    assert!(headers.contains("allow: get, head"), "{headers}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn web_on_a_port_in_use_fails_with_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = mailplan().args(["web", "--port", &port]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("error: cannot listen on 127.0.0.1:{port}: ")),
+        "{stderr}"
+    );
+}

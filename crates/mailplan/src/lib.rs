@@ -47,17 +47,29 @@ pub mod spf;
 
 mod build;
 mod json;
+#[cfg(feature = "toml")]
+mod toml_input;
 
 pub use build::{Planned, RelayCredential, Secrets, mx_never_points_at_a_cname, plan};
 pub use declaration::Declaration;
 pub use error::{Error, FieldError};
 pub use plan::Plan;
+#[cfg(feature = "toml")]
+pub use toml_input::{from_toml, toml_to_json_value};
 
 /// Reads a declaration from JSON text. Syntax errors give the line and
 /// column; value errors, and an attribute given twice, give the field
 /// path. A leading byte-order mark is skipped.
 pub fn from_json(text: &str) -> Result<Declaration, Error> {
     from_json_value(&json::parse(text)?)
+}
+
+/// Parses JSON text into the document it holds, without reading it as a
+/// declaration yet: the strict parser of [`from_json`] (an attribute given
+/// twice is an error with its path), for tools that edit a declaration as
+/// data before planning it.
+pub fn parse_json(text: &str) -> Result<serde_json::Value, Error> {
+    json::parse(text)
 }
 
 /// Reads a declaration from a JSON document (also the target of other

@@ -71,6 +71,29 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
+impl Plan {
+    /// The mail path in a few words: `standalone`, or `smarthost via
+    /// <provider>` (what `mailplan check` and the web page print).
+    pub fn mode_summary(&self) -> String {
+        match &self.relay {
+            Some(relay) => format!("smarthost via {}", relay.provider.display_name()),
+            None => "standalone".to_string(),
+        }
+    }
+
+    /// One line on the whole plan, `<name> (<domain>): <mode>, <n>
+    /// warning(s)` (what `mailplan check` prints after `ok: `).
+    pub fn check_summary(&self) -> String {
+        format!(
+            "{} ({}): {}, {} warning(s)",
+            self.name,
+            self.domain,
+            self.mode_summary(),
+            self.warnings.len()
+        )
+    }
+}
+
 /// Where the relay configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelaySource {

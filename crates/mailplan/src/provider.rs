@@ -235,6 +235,30 @@ impl RelayProvider {
         }
     }
 
+    /// The relay host a new declaration for this provider starts from
+    /// (SES: one region of many; change it to the account's region). None
+    /// for a PMG or a custom relay, whose host is the operator's own.
+    pub fn preset_host(self) -> Option<&'static str> {
+        match self {
+            RelayProvider::Gmail => Some("smtp.gmail.com"),
+            RelayProvider::Microsoft365 => Some("smtp.office365.com"),
+            RelayProvider::Sendgrid => Some("smtp.sendgrid.net"),
+            RelayProvider::Mailgun => Some("smtp.mailgun.org"),
+            RelayProvider::Mailjet => Some("in-v3.mailjet.com"),
+            RelayProvider::Ses => Some("email-smtp.us-east-1.amazonaws.com"),
+            RelayProvider::Pmg | RelayProvider::Custom => None,
+        }
+    }
+
+    /// The SMTP user every account of the provider shares, where there is
+    /// one (SendGrid's literal `apikey`).
+    pub fn preset_user(self) -> Option<&'static str> {
+        match self {
+            RelayProvider::Sendgrid => Some("apikey"),
+            _ => None,
+        }
+    }
+
     /// Where the SMTP credentials come from and what they look like.
     pub fn credential_hint(self) -> &'static str {
         match self {
@@ -425,6 +449,21 @@ mod tests {
 
     fn host(s: &str) -> RelayHost {
         RelayHost::parse(s).unwrap()
+    }
+
+    #[test]
+    fn every_preset_host_is_detected_as_its_own_provider_on_a_port_it_takes() {
+        for provider in RelayProvider::ALL {
+            let Some(preset) = provider.preset_host() else {
+                assert!(matches!(
+                    provider,
+                    RelayProvider::Pmg | RelayProvider::Custom
+                ));
+                continue;
+            };
+            assert_eq!(RelayProvider::detect(&host(preset), None), provider);
+            assert!(provider.ports().contains(&587), "{provider:?}");
+        }
     }
 
     #[test]
