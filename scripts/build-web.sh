@@ -11,9 +11,10 @@
 #                         defines the global `wasm_bindgen`;
 #   mailplan_web_wasm.js  the WebAssembly module, base64 in one constant.
 #
-# MVP only: with reference types, wasm-bindgen keeps JavaScript values in a
-# table of externrefs, which Debian's wasm-opt (108) breaks (the page then
-# fails at start: "WebAssembly.Table.set(): Argument 1 is invalid").
+# MVP only: with reference types on, wasm-bindgen keeps JavaScript values
+# in a table of externrefs, and the module that came out of Debian's
+# wasm-opt (108) failed at start ("WebAssembly.Table.set(): Argument 1 is
+# invalid for table"); without them it keeps them in a JavaScript array.
 #
 # Usage: scripts/build-web.sh [OUTPUT_DIR]   (default: web/engine)
 set -euo pipefail
