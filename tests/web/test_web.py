@@ -197,6 +197,10 @@ class Page(unittest.TestCase):
                     time.sleep(0.1)
                 time.sleep(0.2)
                 self.assertEqual(target.read_text(), zone)
+                # On a wide screen the sheet fits its box: nothing to scroll.
+                self.assertEqual(self.driver.execute_script(
+                    "const box = document.getElementById('sheet').parentElement;"
+                    "return box.scrollWidth - box.clientWidth"), 0)
                 self.screenshot(example.stem)
         self.assert_no_foreign_request(WEB.as_uri() + "/")
 
