@@ -14,31 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-toolchain=nightly-2026-10-30
+# shellcheck source=scripts/lib/wasm-build.sh
+. scripts/lib/wasm-build.sh
 output=${1:-nix/mailplan.wasm}
 
-if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
-  rustup toolchain install "$toolchain" --profile minimal \
-    --component rust-src --target wasm32-unknown-unknown
-fi
-rustup component add rust-src --toolchain "$toolchain" >/dev/null
-rustup target add wasm32-unknown-unknown --toolchain "$toolchain" >/dev/null
-command -v wasm-opt >/dev/null || {
-  echo "wasm-opt not found: apt-get install binaryen" >&2
-  exit 1
-}
-
-sysroot=$(rustup run "$toolchain" rustc --print sysroot)
-cargo_home=${CARGO_HOME:-$HOME/.cargo}
-export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-cpu=mvp \
-  --remap-path-prefix=$PWD=/mailplan \
-  --remap-path-prefix=$cargo_home=/cargo \
-  --remap-path-prefix=$sysroot=/rust"
-
-cargo "+$toolchain" build --locked --quiet \
-  -p mailplan-wasm --target wasm32-unknown-unknown --profile wasm \
-  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
-  --target-dir target/wasm-build
+wasm_build mailplan-wasm wasm target/wasm-build
 
 wasm-opt -Oz --strip-debug --strip-producers \
   target/wasm-build/wasm32-unknown-unknown/wasm/mailplan_wasm.wasm -o "$output"

@@ -20,7 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-toolchain=nightly-2026-10-30
+# shellcheck source=scripts/lib/wasm-build.sh
+. scripts/lib/wasm-build.sh
 bindgen_version=0.2.130
 output=${1:-web/engine}
 
@@ -28,17 +29,6 @@ if ! grep -q "wasm-bindgen = \"=$bindgen_version\"" crates/mailplan-web/Cargo.to
   echo "crates/mailplan-web/Cargo.toml does not pin wasm-bindgen =$bindgen_version: pin both together" >&2
   exit 1
 fi
-if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
-  rustup toolchain install "$toolchain" --profile minimal \
-    --component rust-src --target wasm32-unknown-unknown
-fi
-rustup component add rust-src --toolchain "$toolchain" >/dev/null
-rustup target add wasm32-unknown-unknown --toolchain "$toolchain" >/dev/null
-command -v wasm-opt >/dev/null || {
-  echo "wasm-opt not found: apt-get install binaryen" >&2
-  exit 1
-}
-
 bindgen=target/tools/bin/wasm-bindgen
 if ! "$bindgen" --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_version"; then
   # Not --locked: the lock file it ships names webpki-roots 1.0.11, which
@@ -46,17 +36,7 @@ if ! "$bindgen" --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_version"
   cargo install --quiet wasm-bindgen-cli --version "=$bindgen_version" --root target/tools
 fi
 
-sysroot=$(rustup run "$toolchain" rustc --print sysroot)
-cargo_home=${CARGO_HOME:-$HOME/.cargo}
-export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-cpu=mvp \
-  --remap-path-prefix=$PWD=/mailplan \
-  --remap-path-prefix=$cargo_home=/cargo \
-  --remap-path-prefix=$sysroot=/rust"
-
-cargo "+$toolchain" build --locked --quiet \
-  -p mailplan-web --target wasm32-unknown-unknown --profile web \
-  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
-  --target-dir target/web-build
+wasm_build mailplan-web web target/web-build
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -120,6 +120,17 @@ class Page(unittest.TestCase):
             "return [...document.querySelectorAll(arguments[0])].map(r =>"
             " [...r.cells].map(c => c.textContent))", f"#{table_id} tbody tr")
 
+    def download(self, button_id, name):
+        """Clicks a download button and returns the text of the file saved."""
+        target = self.downloads / name
+        target.unlink(missing_ok=True)
+        self.driver.find_element(By.ID, button_id).click()
+        deadline = time.monotonic() + 10
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.2)
+        return target.read_text()
+
     def screenshot(self, name):
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
         width = self.driver.execute_script("return window.innerWidth")
@@ -189,14 +200,7 @@ class Page(unittest.TestCase):
                     self.assertIn(mx["host"], diagram)
 
                 # The download button gives the same zone text.
-                target = self.downloads / f"{plan['domain']}.zone"
-                target.unlink(missing_ok=True)
-                self.driver.find_element(By.ID, "download-zone").click()
-                deadline = time.monotonic() + 10
-                while not target.exists() and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                time.sleep(0.2)
-                self.assertEqual(target.read_text(), zone)
+                self.assertEqual(self.download("download-zone", f"{plan['domain']}.zone"), zone)
                 # On a wide screen the sheet fits its box: nothing to scroll.
                 self.assertEqual(self.driver.execute_script(
                     "const box = document.getElementById('sheet').parentElement;"
@@ -311,14 +315,7 @@ class Page(unittest.TestCase):
         port.send_keys("0")
         self.wait_state("invalid")
         self.assert_nowhere_but_its_input(secret, "f-relay-password")
-        target = self.downloads / "example.com.json"
-        target.unlink(missing_ok=True)
-        self.driver.find_element(By.ID, "download-declaration").click()
-        deadline = time.monotonic() + 10
-        while not target.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.2)
-        saved = target.read_text()
+        saved = self.download("download-declaration", "example.com.json")
         self.assertNotIn(secret, saved)
         self.assertEqual(json.loads(saved)["mailRelay"]["host"], "smtp.sendgrid.net")
         self.assert_no_foreign_request(WEB.as_uri() + "/")
