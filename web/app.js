@@ -70,7 +70,7 @@
   /** The declaration's JSON with its passwords: only ever handed to the engine. */
   function engineText() {
     return JSON.stringify(declaration, (key, value) => {
-      if (value && typeof value === "object" && typeof value[SECRET] === "string") {
+      if (value && typeof value === "object" && value[SECRET] !== undefined) {
         return { ...value, password: value[SECRET] };
       }
       return value;
@@ -81,11 +81,11 @@
   function takeSecrets(loaded) {
     const holders = [loaded.mailRelay, ...(Array.isArray(loaded.users) ? loaded.users : [])];
     for (const holder of holders) {
+      // Whatever its type: a number is no valid password, but it is still
+      // the secret someone meant, and the engine's error never quotes it.
       if (holder && typeof holder === "object" && "password" in holder) {
-        if (typeof holder.password === "string") {
-          holder[SECRET] = holder.password;
-          delete holder.password;
-        }
+        holder[SECRET] = holder.password;
+        delete holder.password;
       }
     }
     return loaded;

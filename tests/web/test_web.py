@@ -333,6 +333,17 @@ class Page(unittest.TestCase):
         # The engine still has it: the plan is the CLI's, relay credential included.
         _, plan_text, _ = cli("plan", "--json", str(example))
         self.assertEqual(self.text_of("plan-json"), plan_text)
+        # A password of the wrong type is a secret all the same.
+        self.driver.execute_script(
+            "document.getElementById('paste').value = arguments[0]",
+            '{"name": "X", "domain": "example.com", "publicIP": "203.0.113.5", "mailRelay":'
+            ' {"host": "smtp.sendgrid.net", "user": "apikey", "password": 987654321}}')
+        self.driver.find_element(By.ID, "paste-load").click()
+        self.wait_state("invalid")
+        error = self.driver.find_element(By.ID, "f-relay-password-error").text
+        self.assertTrue(error.startswith("mailRelay.password: "), error)
+        self.assert_nowhere_but_its_input("987654321")
+        self.assertNotIn("987654321", self.download("download-declaration", "example.com.json"))
 
     # ---- served by the CLI -----------------------------------------------------------
 
