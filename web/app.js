@@ -23,6 +23,16 @@
   let choices = null;
   /** What the user had before switching a choice off, to switch it on again. */
   const stash = {};
+  /** The form's choices the declaration alone cannot tell: how the public
+   * address is known (a mode with its field still empty is a mode), and
+   * which relay provider is picked (the engine's detection once planned). */
+  let addressMode = "static";
+  let relayChoice = "none";
+  /** Attributes the declaration's top level owns through a choice: never
+   * dropped for being empty while that choice stands. */
+  const OWNED_BY_A_CHOICE = new Set(["mailRelay", "domainProvider"]);
+  /** The inbound attributes each kind uses. */
+  const INBOUND_USES = { self: [], relay: ["mx"], pmg: ["host", "ip"] };
   /** The last plan shown (no secret in it). */
   let current = null;
 
@@ -113,23 +123,36 @@
     return preset ? preset.id : "custom";
   }
 
+  /** The form's choices, as a newly loaded declaration implies them. */
+  function deriveChoices() {
+    addressMode = declaration.publicIP !== undefined
+      ? "static"
+      : declaration.domainProvider !== undefined ? "dyndns" : "none";
+    relayChoice = relayChoiceOf(declaration.mailRelay);
+  }
+
+  /** After a plan: the relay provider the engine recognised in the host. */
+  function followDetectedRelay(plan) {
+    if (declaration.mailRelay === undefined || !plan.relay || plan.relay.source !== "mailRelay") return;
+    const id = plan.relay.provider;
+    relayChoice = choices.relays.some((relay) => relay.id === id) ? id : "custom";
+    $("#f-relay").value = relayChoice;
+  }
+
   function fillForm() {
     for (const control of form.querySelectorAll("[data-path]")) {
       if (control.id === "f-relay") continue;
       controlValue(control, getPath(declaration, control.dataset.path));
     }
-    $("#f-relay").value = relayChoiceOf(declaration.mailRelay);
+    $("#f-relay").value = relayChoice;
     for (const secret of form.querySelectorAll("[data-secret]")) {
       const holder = getPath(declaration, secret.dataset.path.replace(/\.password$/, ""));
       secret.placeholder = holder && holder[SECRET] !== undefined
         ? "set (kept in memory only; type to replace)"
         : "";
     }
-    const address = declaration.publicIP !== undefined
-      ? "static"
-      : declaration.domainProvider !== undefined ? "dyndns" : "none";
     for (const radio of form.querySelectorAll("input[name=address]")) {
-      radio.checked = radio.value === address;
+      radio.checked = radio.value === addressMode;
     }
     const known = new Set(["name", "domain", "mailHostname", "publicIP", "publicIPv6", "ipv6Ptr",
       "domainProvider", "mailRelay", "users", "inbound", "tls", "internalClientsOnly", "webmail"]);
@@ -141,9 +164,8 @@
   }
 
   function showSections() {
-    const address = form.querySelector("input[name=address]:checked");
-    $("#address-static").hidden = !address || address.value !== "static";
-    $("#address-dyndns").hidden = !address || address.value !== "dyndns";
+    $("#address-static").hidden = addressMode !== "static";
+    $("#address-dyndns").hidden = addressMode !== "dyndns";
     $("#relay-fields").hidden = declaration.mailRelay === undefined;
     const inbound = (declaration.inbound && declaration.inbound.kind) || "self";
     $("#inbound-mx").hidden = inbound !== "relay";
@@ -183,10 +205,14 @@
       remove.setAttribute("aria-label", `Remove user ${index + 1}`);
       remove.addEventListener("click", () => {
         declaration.users.splice(index, 1);
-        if (declaration.users.length === 0) delete declaration.users;
+        const left = declaration.users.length;
+        if (left === 0) delete declaration.users;
         renderUsers();
         fillForm();
         replan();
+        // Focus stays in the list: on the user that moved up, or on "Add".
+        const next = left ? document.getElementById(`f-user-${Math.min(index, left - 1)}-name`) : $("#add-user");
+        next.focus();
       });
       group.append(
         legend,
@@ -227,7 +253,8 @@
       for (const key of parentPath) value = value && value[key];
       const isEmpty = value && typeof value === "object" && !Array.isArray(value)
         && Object.keys(value).length === 0 && value[SECRET] === undefined;
-      if (!isEmpty || typeof parentPath[parentPath.length - 1] === "number") return;
+      const last = parentPath[parentPath.length - 1];
+      if (!isEmpty || typeof last === "number" || (depth === 1 && OWNED_BY_A_CHOICE.has(last))) return;
       let parent = declaration;
       for (const key of parentPath.slice(0, -1)) parent = parent[key];
       delete parent[parentPath[parentPath.length - 1]];
@@ -251,23 +278,53 @@
     pruneEmpty(path);
   }
 
+  /** A provider picked: its preset host and user replace the last
+   * provider's, the operator's own values (a region, a port) stay. */
   function onRelayChoice(id) {
+    const planned = current && current.plan.relay && current.plan.relay.source === "mailRelay"
+      ? current.plan.relay.provider
+      : null;
     if (id === "none") {
-      if (declaration.mailRelay !== undefined) stash.mailRelay = declaration.mailRelay;
+      if (declaration.mailRelay !== undefined) {
+        stash.mailRelay = declaration.mailRelay;
+        stash.mailRelayProvider = planned || relayChoice;
+      }
       delete declaration.mailRelay;
+      relayChoice = id;
       return;
     }
     const choice = choices.relays.find((relay) => relay.id === id);
     const relay = declaration.mailRelay || stash.mailRelay || {};
-    const wasPreset = choices.relays.some((other) => other.host && other.host === relay.host);
-    if (choice.host) relay.host = choice.host;
-    else if (wasPreset) delete relay.host;
+    const recognised = declaration.mailRelay ? planned : stash.mailRelayProvider;
+    if (choice.host) {
+      if (recognised !== choice.id) relay.host = choice.host;
+    } else if (choices.relays.some((other) => other.host && other.host === relay.host)) {
+      delete relay.host;
+    }
     if (choice.user) relay.user = choice.user;
-    relay.port = choice.port;
+    else if (choices.relays.some((other) => other.user && other.user === relay.user)) delete relay.user;
+    if (relay.port === undefined) relay.port = choice.port;
     declaration.mailRelay = relay;
+    relayChoice = id;
+  }
+
+  /** An inbound kind picked: the fields of the others wait in the stash. */
+  function onInboundKind(kind) {
+    const uses = INBOUND_USES[kind];
+    const inbound = declaration.inbound;
+    if (!uses || !inbound || typeof inbound !== "object") return;
+    for (const key of ["mx", "host", "ip"]) {
+      if (!uses.includes(key) && inbound[key] !== undefined) {
+        stash[`inbound.${key}`] = inbound[key];
+        delete inbound[key];
+      } else if (uses.includes(key) && inbound[key] === undefined && stash[`inbound.${key}`] !== undefined) {
+        inbound[key] = stash[`inbound.${key}`];
+      }
+    }
   }
 
   function onAddress(kind) {
+    addressMode = kind;
     for (const key of ["publicIP", "publicIPv6", "ipv6Ptr", "domainProvider"]) {
       const wanted = key === "domainProvider" ? kind === "dyndns" : kind === "static";
       if (!wanted && declaration[key] !== undefined) {
@@ -360,25 +417,28 @@
     }
   }
 
-  async function copy(text, what) {
+  async function copy(text, what, button) {
+    let copied = true;
     try {
       await navigator.clipboard.writeText(text);
-      $("#copy-status").textContent = `Copied ${what}.`;
     } catch {
       const scratch = document.createElement("textarea");
       scratch.value = text;
       document.body.append(scratch);
       scratch.select();
-      document.execCommand("copy");
+      copied = document.execCommand("copy");
       scratch.remove();
-      $("#copy-status").textContent = `Copied ${what}.`;
+      button.focus();
     }
+    $("#copy-status").textContent = copied
+      ? `Copied ${what}.`
+      : `Could not copy ${what}: select it and copy by hand.`;
   }
 
   function renderSheet(records) {
     const body = $("#sheet tbody");
     body.replaceChildren();
-    for (const record of records) {
+    records.forEach((record, index) => {
       const row = document.createElement("tr");
       cell(row, record.type, true);
       cell(row, record.name);
@@ -387,12 +447,12 @@
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = "Copy";
-      button.setAttribute("aria-label", `Copy the value of ${record.type} ${record.name}`);
-      button.addEventListener("click", () => copy(record.value, `the ${record.type} value`));
+      button.setAttribute("aria-label", `Copy the value of record ${index + 1}, ${record.type} ${record.name}`);
+      button.addEventListener("click", () => copy(record.value, `the ${record.type} value`, button));
       row.append(document.createElement("td"));
       row.lastChild.append(button);
       body.append(row);
-    }
+    });
   }
 
   function renderPorts(rules) {
@@ -488,10 +548,10 @@
       .join(" ");
   }
 
-  function renderPlan(page, report) {
+  function renderPlan(page) {
     const { plan } = page;
     current = page;
-    $("#summary").textContent = report.summary;
+    $("#summary").textContent = page.summary;
     const relay = plan.relay;
     const pairs = [["mode", page.mode], ["mail host", plan.hostname]];
     if (relay) {
@@ -509,7 +569,7 @@
     renderDdns(plan.ddns);
     const warnings = $("#warnings");
     warnings.replaceChildren();
-    for (const warning of report.warnings) {
+    for (const warning of plan.warnings) {
       const item = document.createElement("li");
       item.textContent = warning;
       warnings.append(item);
@@ -523,8 +583,8 @@
     const text = engineText();
     try {
       const page = wasm_bindgen.plan(text, "json");
-      const report = wasm_bindgen.check(text, "json");
-      renderPlan(page, report);
+      renderPlan(page);
+      followDetectedRelay(page.plan);
       document.body.dataset.state = "planned";
     } catch (error) {
       if (!Array.isArray(error.problems)) throw error;
@@ -558,6 +618,7 @@
     }
     declaration = takeSecrets(loaded);
     for (const key of Object.keys(stash)) delete stash[key];
+    deriveChoices();
     renderUsers();
     fillForm();
     replan();
@@ -578,7 +639,8 @@
     document.body.append(link);
     link.click();
     link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+    // Not at once: some browsers read the blob after click() returns.
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
   // ---- start -------------------------------------------------------------------
@@ -604,7 +666,7 @@
         fillForm();
       } else if (control.dataset.path) {
         onControl(control);
-        if (control.dataset.path === "inbound.kind") showSections();
+        if (control.dataset.path === "inbound.kind") onInboundKind(control.value);
       } else {
         return;
       }
@@ -637,7 +699,7 @@
       if (current) download(`${current.plan.domain}.zone`, current.zone, "text/dns");
     });
     $("#copy-zone").addEventListener("click", () => {
-      if (current) copy(current.zone, "the zone file");
+      if (current) copy(current.zone, "the zone file", $("#copy-zone"));
     });
     $("#download-declaration").addEventListener("click", () => {
       const name = typeof declaration.domain === "string" && declaration.domain ? declaration.domain : "declaration";
@@ -660,6 +722,7 @@
     choices = wasm_bindgen.choices();
     fillChoices();
     wire();
+    deriveChoices();
     renderUsers();
     fillForm();
     replan();

@@ -280,6 +280,97 @@ class Page(unittest.TestCase):
         self.wait_state("invalid")
         self.assertIn("isp.rdns: ", self.driver.find_element(By.ID, "errors").text)
 
+    # ---- switching choices back and forth --------------------------------------
+
+    def plan_now(self):
+        return json.loads(self.text_of("plan-json"))
+
+    def test_the_address_mode_switches_both_ways_and_keeps_what_was_typed(self):
+        self.open()
+        self.load_file(ROOT / "examples" / "noip-dyndns.json")
+        self.wait_state("planned")
+        self.driver.find_element(By.CSS_SELECTOR, "input[name=address][value=static]").click()
+        ip = self.driver.find_element(By.ID, "f-publicIP")
+        self.assertTrue(ip.is_displayed())
+        self.assertTrue(self.driver.find_element(
+            By.CSS_SELECTOR, "input[name=address][value=static]").is_selected())
+        ip.send_keys("203.0.113.7")
+        self.wait_state("planned")
+        self.assertIn("203.0.113.7", self.plan_now()["ddns"]["reason"])
+        self.driver.find_element(By.CSS_SELECTOR, "input[name=address][value=dyndns]").click()
+        self.wait_state("planned")
+        self.assertEqual(self.plan_now()["ddns"]["hosts"], ["laufentaler.ddns.net"])
+        self.driver.find_element(By.CSS_SELECTOR, "input[name=address][value=static]").click()
+        self.assertEqual(self.driver.find_element(By.ID, "f-publicIP").get_attribute("value"), "203.0.113.7")
+
+    def test_the_inbound_kind_switches_without_leaving_the_other_kinds_fields(self):
+        self.open()
+        self.load_file(ROOT / "examples" / "pmg.json")
+        self.wait_state("planned")
+        kind = Select(self.driver.find_element(By.ID, "f-inbound-kind"))
+        kind.select_by_value("self")
+        self.wait_state("planned")
+        self.assertEqual(self.plan_now()["inbound"]["kind"], "self")
+        kind.select_by_value("pmg")
+        self.wait_state("planned")
+        self.assertEqual(self.plan_now()["inbound"]["mx"], [{"priority": 10, "host": "pmg.example.com"}])
+
+    def test_the_relay_list_names_the_provider_the_engine_recognises(self):
+        self.open()
+        relay = Select(self.driver.find_element(By.ID, "f-relay"))
+        for name, shown in [("ses.json", "Amazon SES"), ("mailgun.json", "Mailgun"),
+                            ("poco-port-2525.json", "custom relay")]:
+            self.load_file(ROOT / "examples" / name)
+            self.wait_state("planned")
+            self.assertEqual(relay.first_selected_option.text, shown, name)
+            self.assertEqual(self.text_of("relay-hint"), self.plan_now()["relay"]["credentialHint"], name)
+        # Leaving the relay and coming back keeps the operator's host and port.
+        self.load_file(ROOT / "examples" / "ses.json")
+        self.wait_state("planned")
+        host = self.plan_now()["relay"]["host"]
+        relay.select_by_value("none")
+        self.wait_state("planned")
+        relay.select_by_value("ses")
+        self.wait_state("planned")
+        self.assertEqual(self.plan_now()["relay"]["host"], host)
+        # A provider's preset user does not follow the operator to the next one.
+        relay.select_by_visible_text("SendGrid")
+        self.assertEqual(self.driver.find_element(By.ID, "f-relay-user").get_attribute("value"), "apikey")
+        relay.select_by_visible_text("Gmail / Google Workspace")
+        self.assertEqual(self.driver.find_element(By.ID, "f-relay-user").get_attribute("value"), "")
+        # Clearing the port of a custom relay keeps the relay's fields.
+        relay.select_by_visible_text("custom relay")
+        port = self.driver.find_element(By.ID, "f-relay-port")
+        port.send_keys(Keys.CONTROL, "a")
+        port.send_keys(Keys.DELETE)
+        self.assertTrue(port.is_displayed())
+        self.assertEqual(relay.first_selected_option.text, "custom relay")
+
+    def test_removing_a_user_keeps_the_focus_in_the_list(self):
+        self.open()
+        self.load_file(ROOT / "examples" / "noip-dyndns.json")
+        self.wait_state("planned")
+        self.driver.find_element(By.CSS_SELECTOR, "[aria-label='Remove user 1']").click()
+        self.assertEqual(self.driver.switch_to.active_element.get_attribute("id"), "f-user-0-name")
+        self.assertEqual(self.driver.switch_to.active_element.get_attribute("value"), "noreply@laufentaler.ch")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "fieldset.user")), 2)
+
+    def test_hostile_values_stay_text(self):
+        self.open()
+        hostile = '<img src=x onerror="document.body.dataset.pwned=1"><script>document.body.dataset.pwned=2</script>'
+        self.driver.execute_script(
+            "document.getElementById('paste').value = arguments[0]",
+            json.dumps({"name": hostile, "domain": "example.com", "publicIP": "203.0.113.5",
+                        "mailRelay": {"host": hostile, "user": hostile},
+                        "users": [{"name": hostile, "roles": [hostile]}], hostile: 1}))
+        self.driver.find_element(By.ID, "paste-load").click()
+        self.wait_state("invalid")
+        time.sleep(0.3)
+        self.assertIsNone(self.driver.find_element(By.TAG_NAME, "body").get_attribute("data-pwned"))
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "main img, main script"), [])
+        self.assertEqual(self.driver.find_element(By.ID, "f-name").get_attribute("value"), hostile)
+        self.assertIn(hostile, self.text_of("kept"))
+
     # ---- secrets ------------------------------------------------------------------
 
     def assert_nowhere_but_its_input(self, secret, input_id=None):
@@ -394,7 +485,7 @@ class Page(unittest.TestCase):
         unlabelled = self.driver.execute_script(
             "return [...document.querySelectorAll('input, select, textarea, button')]"
             "  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')"
-            "               && !e.textContent.trim())"
+            "               && !(e.tagName === 'BUTTON' && e.textContent.trim()))"
             "  .map(e => e.outerHTML)")
         self.assertEqual(unlabelled, [])
         self.driver.find_element(By.TAG_NAME, "body").click()
@@ -406,7 +497,7 @@ class Page(unittest.TestCase):
             reached.add(active.get_attribute("id") or active.get_attribute("aria-label") or active.text)
         for wanted in ["file", "paste", "f-domain", "f-relay", "f-ddns-provider", "f-user-0-name",
                        "f-inbound-kind", "f-tls", "download-zone",
-                       "Copy the value of MX laufentaler.ch"]:
+                       "Copy the value of record 2, MX laufentaler.ch"]:
             self.assertIn(wanted, reached)
 
 

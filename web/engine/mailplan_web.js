@@ -49,7 +49,7 @@ let wasm_bindgen = (function(exports) {
     exports.choices = choices;
 
     /**
-     * `plan(text, format)`: `{ plan, zone, mode }`.
+     * `plan(text, format)`: `{ plan, zone, mode, summary }`.
      * @param {string} text
      * @param {string} format
      * @returns {any}

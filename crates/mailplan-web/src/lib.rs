@@ -1,5 +1,6 @@
 //! The mailplan engine for a web page: `plan`, `zone`, `check` and `read`
-//! over a declaration's text, compiled with wasm-bindgen for `web/`.
+//! over a declaration's text, and `choices` (the provider tables for the
+//! form), compiled with wasm-bindgen for `web/`.
 //!
 //! This crate holds no rule of its own. Every answer comes from
 //! [`mailplan`], the engine the CLI and the Nix plugin run, so the page, the
@@ -59,6 +60,14 @@ pub struct PageError {
     pub problems: Vec<Problem>,
 }
 
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PageError {}
+
 impl PageError {
     fn single(text: String) -> Self {
         PageError {
@@ -105,6 +114,8 @@ pub struct PagePlan {
     pub zone: String,
     /// The mail path in a few words (`smarthost via Mailgun`).
     pub mode: String,
+    /// What `mailplan check` prints for it (`ok: …, 1 warning(s)`).
+    pub summary: String,
 }
 
 fn planned(text: &str, format: &str) -> Result<Plan, PageError> {
@@ -121,6 +132,7 @@ pub fn plan(text: &str, format: &str) -> Result<PagePlan, PageError> {
     Ok(PagePlan {
         zone: mailplan::dns::render_zone(&plan.domain, &plan.dns_records),
         mode: plan.mode_summary(),
+        summary: check_line(&plan),
         plan,
     })
 }
@@ -141,11 +153,15 @@ pub struct CheckReport {
     pub warnings: Vec<String>,
 }
 
+fn check_line(plan: &Plan) -> String {
+    format!("ok: {}", plan.check_summary())
+}
+
 /// Checks a declaration as `mailplan check` does.
 pub fn check(text: &str, format: &str) -> Result<CheckReport, PageError> {
     let plan = planned(text, format)?;
     Ok(CheckReport {
-        summary: format!("ok: {}", plan.check_summary()),
+        summary: check_line(&plan),
         warnings: plan.warnings,
     })
 }
@@ -236,7 +252,7 @@ mod js {
         super::read(text, format).map(|v| to_js(&v)).map_err(thrown)
     }
 
-    /// `plan(text, format)`: `{ plan, zone, mode }`.
+    /// `plan(text, format)`: `{ plan, zone, mode, summary }`.
     #[wasm_bindgen]
     pub fn plan(text: &str, format: &str) -> Result<JsValue, JsValue> {
         super::plan(text, format).map(|v| to_js(&v)).map_err(thrown)
@@ -318,6 +334,7 @@ mod tests {
     #[test]
     fn check_says_what_the_cli_says() {
         let report = check(SENDGRID, "json").unwrap();
+        assert_eq!(plan(SENDGRID, "json").unwrap().summary, report.summary);
         assert_eq!(
             report.summary,
             format!(
