@@ -398,9 +398,12 @@
 
   // ---- the plan -------------------------------------------------------------
 
+  // Explicit roles: on a phone the tables are laid out as cards (CSS
+  // display: block), which drops their table semantics in some browsers.
   function cell(row, text, header = false) {
     const element = document.createElement(header ? "th" : "td");
     if (header) element.scope = "row";
+    element.setAttribute("role", header ? "rowheader" : "cell");
     element.textContent = text;
     row.append(element);
     return element;
@@ -440,6 +443,7 @@
     body.replaceChildren();
     records.forEach((record, index) => {
       const row = document.createElement("tr");
+      row.setAttribute("role", "row");
       cell(row, record.type, true);
       cell(row, record.name);
       cell(row, record.value).className = "value";
@@ -449,8 +453,7 @@
       button.textContent = "Copy";
       button.setAttribute("aria-label", `Copy the value of record ${index + 1}, ${record.type} ${record.name}`);
       button.addEventListener("click", () => copy(record.value, `the ${record.type} value`, button));
-      row.append(document.createElement("td"));
-      row.lastChild.append(button);
+      cell(row, "").append(button);
       body.append(row);
     });
   }
@@ -460,6 +463,7 @@
     body.replaceChildren();
     for (const rule of rules) {
       const row = document.createElement("tr");
+      row.setAttribute("role", "row");
       cell(row, String(rule.port), true);
       cell(row, rule.proto);
       cell(row, rule.target === "pmg" ? "PMG" : "mail VM");

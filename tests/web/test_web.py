@@ -474,6 +474,10 @@ class Page(unittest.TestCase):
                 self.assertEqual(wide, [], name)
                 self.assertLessEqual(
                     self.driver.execute_script("return document.documentElement.scrollWidth"), 390, name)
+            # Laid out as cards, the tables keep their roles for screen readers.
+            self.assertEqual(self.driver.execute_script(
+                "return document.querySelectorAll('#sheet tbody tr:not([role=row]),"
+                " #sheet tbody td:not([role=cell]), #ports tbody th:not([role=rowheader])').length"), 0)
             self.driver.save_screenshot(str(SHOTS / "phone.png"))
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
