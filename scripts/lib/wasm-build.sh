@@ -22,10 +22,14 @@ wasm_build() {
   local sysroot cargo_home
   sysroot=$(rustup run "$wasm_toolchain" rustc --print sysroot)
   cargo_home=${CARGO_HOME:-$HOME/.cargo}
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-cpu=mvp \
-    --remap-path-prefix=$PWD=/mailplan \
-    --remap-path-prefix=$cargo_home=/cargo \
-    --remap-path-prefix=$sysroot=/rust" \
+  # One flag per field (separated by 0x1f), so that a path with spaces
+  # stays one --remap-path-prefix; this also wins over any RUSTFLAGS set.
+  local flags=(-Zunstable-options -Cpanic=immediate-abort -Ctarget-cpu=mvp
+    "--remap-path-prefix=$PWD=/mailplan"
+    "--remap-path-prefix=$cargo_home=/cargo"
+    "--remap-path-prefix=$sysroot=/rust")
+  local IFS=$'\x1f'
+  CARGO_ENCODED_RUSTFLAGS="${flags[*]}" \
     cargo "+$wasm_toolchain" build --locked --quiet \
     -p "$crate" --target wasm32-unknown-unknown --profile "$profile" \
     -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
