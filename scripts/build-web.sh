@@ -2,7 +2,7 @@
 # Builds the web page's engine, web/engine/, reproducibly: crates/mailplan-web
 # for wasm32 as the plugin is built (its pinned nightly, std rebuilt for
 # size with immediate-abort panics, MVP WebAssembly only, remapped paths),
-# wasm-bindgen-cli at the version pinned beside the crate (installed from
+# wasm-bindgen-cli at the version the crate pins (installed from
 # crates.io under target/tools), and Debian's binaryen for the size pass.
 #
 # Two files come out, both classic scripts so that the page works from
@@ -22,11 +22,12 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=scripts/lib/wasm-build.sh
 . scripts/lib/wasm-build.sh
-bindgen_version=0.2.130
 output=${1:-web/engine}
 
-if ! grep -q "wasm-bindgen = \"=$bindgen_version\"" crates/mailplan-web/Cargo.toml; then
-  echo "crates/mailplan-web/Cargo.toml does not pin wasm-bindgen =$bindgen_version: pin both together" >&2
+# The CLI must be the version the crate pins exactly: read it from there.
+bindgen_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' crates/mailplan-web/Cargo.toml)
+if [ -z "$bindgen_version" ]; then
+  echo "crates/mailplan-web/Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")" >&2
   exit 1
 fi
 bindgen=target/tools/bin/wasm-bindgen

@@ -31,6 +31,10 @@
   /** Attributes the declaration's top level owns through a choice: never
    * dropped for being empty while that choice stands. */
   const OWNED_BY_A_CHOICE = new Set(["mailRelay", "domainProvider"]);
+  /** The declaration's attributes this form edits; others are kept as loaded. */
+  const FORM_ATTRIBUTES = new Set(["name", "domain", "mailHostname", "publicIP", "publicIPv6",
+    "ipv6Ptr", "domainProvider", "mailRelay", "users", "inbound", "tls", "internalClientsOnly",
+    "webmail"]);
   /** The inbound attributes each kind uses. */
   const INBOUND_USES = { self: [], relay: ["mx"], pmg: ["host", "ip"] };
   /** The last plan shown (no secret in it). */
@@ -50,13 +54,18 @@
     return parts;
   }
 
-  function getPath(object, path) {
+  /** The value reached by following `keys` from `object`, if any. */
+  function valueAt(object, keys) {
     let value = object;
-    for (const key of segments(path) || []) {
+    for (const key of keys) {
       if (value === null || typeof value !== "object") return undefined;
       value = value[key];
     }
     return value;
+  }
+
+  function getPath(object, path) {
+    return valueAt(object, segments(path) || []);
   }
 
   /** Sets (or with `undefined`, removes) the value at `path`. */
@@ -101,6 +110,11 @@
     return loaded;
   }
 
+  /** The object a password field's secret belongs to (`users[1]`). */
+  function holderPathOf(secretControl) {
+    return secretControl.dataset.path.replace(/\.password$/, "");
+  }
+
   // ---- form ← declaration -------------------------------------------------
 
   function controlValue(control, value) {
@@ -115,6 +129,10 @@
     } else {
       control.value = typeof value === "object" ? JSON.stringify(value) : String(value);
     }
+  }
+
+  function relayById(id) {
+    return choices.relays.find((relay) => relay.id === id);
   }
 
   function relayChoiceOf(relay) {
@@ -135,7 +153,7 @@
   function followDetectedRelay(plan) {
     if (declaration.mailRelay === undefined || !plan.relay || plan.relay.source !== "mailRelay") return;
     const id = plan.relay.provider;
-    relayChoice = choices.relays.some((relay) => relay.id === id) ? id : "custom";
+    relayChoice = relayById(id) ? id : "custom";
     $("#f-relay").value = relayChoice;
   }
 
@@ -146,7 +164,7 @@
     }
     $("#f-relay").value = relayChoice;
     for (const secret of form.querySelectorAll("[data-secret]")) {
-      const holder = getPath(declaration, secret.dataset.path.replace(/\.password$/, ""));
+      const holder = getPath(declaration, holderPathOf(secret));
       secret.placeholder = holder && holder[SECRET] !== undefined
         ? "set (kept in memory only; type to replace)"
         : "";
@@ -154,9 +172,7 @@
     for (const radio of form.querySelectorAll("input[name=address]")) {
       radio.checked = radio.value === addressMode;
     }
-    const known = new Set(["name", "domain", "mailHostname", "publicIP", "publicIPv6", "ipv6Ptr",
-      "domainProvider", "mailRelay", "users", "inbound", "tls", "internalClientsOnly", "webmail"]);
-    const kept = Object.keys(declaration).filter((key) => !known.has(key));
+    const kept = Object.keys(declaration).filter((key) => !FORM_ATTRIBUTES.has(key));
     $("#kept").textContent = kept.length
       ? `Kept as loaded (not in this form): ${kept.join(", ")}.`
       : "";
@@ -207,9 +223,7 @@
         declaration.users.splice(index, 1);
         const left = declaration.users.length;
         if (left === 0) delete declaration.users;
-        renderUsers();
-        fillForm();
-        replan();
+        redraw();
         // Focus stays in the list: on the user that moved up, or on "Add".
         const next = left ? document.getElementById(`f-user-${Math.min(index, left - 1)}-name`) : $("#add-user");
         next.focus();
@@ -248,23 +262,19 @@
   function pruneEmpty(path) {
     const keys = segments(path);
     for (let depth = keys.length - 1; depth > 0; depth -= 1) {
-      const parentPath = keys.slice(0, depth);
-      let value = declaration;
-      for (const key of parentPath) value = value && value[key];
+      const value = valueAt(declaration, keys.slice(0, depth));
       const isEmpty = value && typeof value === "object" && !Array.isArray(value)
         && Object.keys(value).length === 0 && value[SECRET] === undefined;
-      const last = parentPath[parentPath.length - 1];
+      const last = keys[depth - 1];
       if (!isEmpty || typeof last === "number" || (depth === 1 && OWNED_BY_A_CHOICE.has(last))) return;
-      let parent = declaration;
-      for (const key of parentPath.slice(0, -1)) parent = parent[key];
-      delete parent[parentPath[parentPath.length - 1]];
+      delete valueAt(declaration, keys.slice(0, depth - 1))[last];
     }
   }
 
   function onControl(control) {
     const path = control.dataset.path;
     if (control.hasAttribute("data-secret")) {
-      const holderPath = path.replace(/\.password$/, "");
+      const holderPath = holderPathOf(control);
       let holder = getPath(declaration, holderPath);
       if (!holder || typeof holder !== "object") {
         setPath(declaration, holderPath, {});
@@ -293,7 +303,7 @@
       relayChoice = id;
       return;
     }
-    const choice = choices.relays.find((relay) => relay.id === id);
+    const choice = relayById(id);
     const relay = declaration.mailRelay || stash.mailRelay || {};
     const recognised = declaration.mailRelay ? planned : stash.mailRelayProvider;
     if (choice.host) {
@@ -308,32 +318,32 @@
     relayChoice = id;
   }
 
+  /** Moves the `keys` of `holder` a choice does not use (`wanted` says
+   * which it does) into the stash under `prefix`, and those it uses back. */
+  function keepOnlyWanted(holder, keys, wanted, prefix) {
+    for (const key of keys) {
+      const stashed = `${prefix}${key}`;
+      if (!wanted(key) && holder[key] !== undefined) {
+        stash[stashed] = holder[key];
+        delete holder[key];
+      } else if (wanted(key) && holder[key] === undefined && stash[stashed] !== undefined) {
+        holder[key] = stash[stashed];
+      }
+    }
+  }
+
   /** An inbound kind picked: the fields of the others wait in the stash. */
   function onInboundKind(kind) {
     const uses = INBOUND_USES[kind];
     const inbound = declaration.inbound;
     if (!uses || !inbound || typeof inbound !== "object") return;
-    for (const key of ["mx", "host", "ip"]) {
-      if (!uses.includes(key) && inbound[key] !== undefined) {
-        stash[`inbound.${key}`] = inbound[key];
-        delete inbound[key];
-      } else if (uses.includes(key) && inbound[key] === undefined && stash[`inbound.${key}`] !== undefined) {
-        inbound[key] = stash[`inbound.${key}`];
-      }
-    }
+    keepOnlyWanted(inbound, ["mx", "host", "ip"], (key) => uses.includes(key), "inbound.");
   }
 
   function onAddress(kind) {
     addressMode = kind;
-    for (const key of ["publicIP", "publicIPv6", "ipv6Ptr", "domainProvider"]) {
-      const wanted = key === "domainProvider" ? kind === "dyndns" : kind === "static";
-      if (!wanted && declaration[key] !== undefined) {
-        stash[key] = declaration[key];
-        delete declaration[key];
-      } else if (wanted && declaration[key] === undefined && stash[key] !== undefined) {
-        declaration[key] = stash[key];
-      }
-    }
+    keepOnlyWanted(declaration, ["publicIP", "publicIPv6", "ipv6Ptr", "domainProvider"],
+      (key) => (key === "domainProvider" ? kind === "dyndns" : kind === "static"), "");
     if (kind === "dyndns" && declaration.domainProvider === undefined) {
       declaration.domainProvider = { provider: choices.ddns[0], hosts: ["home"] };
     }
@@ -494,7 +504,7 @@
   }
 
   function relayName(id) {
-    const known = choices.relays.find((relay) => relay.id === id);
+    const known = relayById(id);
     return id === "pmg" ? "Relay: the PMG" : `Relay: ${known ? known.name : id}`;
   }
 
@@ -598,9 +608,16 @@
       showErrors(error.problems);
       document.body.dataset.state = "invalid";
     }
-    const choice = choices.relays.find((relay) => relay.id === $("#f-relay").value);
+    const choice = relayById($("#f-relay").value);
     $("#relay-hint").textContent = choice ? choice.hint : "";
     showSections();
+  }
+
+  /** Draws the form and the plan anew from the declaration. */
+  function redraw() {
+    renderUsers();
+    fillForm();
+    replan();
   }
 
   // ---- loading ---------------------------------------------------------------
@@ -623,9 +640,7 @@
     declaration = takeSecrets(loaded);
     for (const key of Object.keys(stash)) delete stash[key];
     deriveChoices();
-    renderUsers();
-    fillForm();
-    replan();
+    redraw();
     $("#load-note").textContent = "Loaded. Passwords in it are kept in this tab's memory only.";
     return true;
   }
@@ -650,12 +665,9 @@
   // ---- start -------------------------------------------------------------------
 
   function wire() {
+    // Before any user row exists: those make their own slots.
     for (const control of form.querySelectorAll("[data-path]")) {
-      if (!control.nextElementSibling || !control.nextElementSibling.classList.contains("error")) {
-        const slot = errorSlot(control);
-        const field = control.closest(".field") || control.parentElement;
-        field.append(slot);
-      }
+      (control.closest(".field") || control.parentElement).append(errorSlot(control));
     }
     // Text fields answer on "input"; selects, radios and check boxes on
     // "change" as well, which is all some input methods send. Handling a
@@ -682,9 +694,7 @@
     $("#add-user").addEventListener("click", () => {
       if (!Array.isArray(declaration.users)) declaration.users = [];
       declaration.users.push({ name: "" });
-      renderUsers();
-      fillForm();
-      replan();
+      redraw();
       document.getElementById(`f-user-${declaration.users.length - 1}-name`).focus();
     });
     $("#file").addEventListener("change", async (event) => {
@@ -727,9 +737,7 @@
     fillChoices();
     wire();
     deriveChoices();
-    renderUsers();
-    fillForm();
-    replan();
+    redraw();
     const ready = performance.now();
     $("#engine-status").textContent = `Engine ${choices.version} ready (plan format ${choices.planFormat}).`;
     document.body.dataset.engineReadyMs = ready.toFixed(1);
