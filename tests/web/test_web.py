@@ -112,6 +112,11 @@ class Page(unittest.TestCase):
             lambda d: self.state() != "loading" or d.find_element(By.ID, "load-error").text)
         self.assertEqual(self.driver.find_element(By.ID, "load-error").text, "")
 
+    def paste(self, text):
+        """Puts a declaration into the paste box and presses Load."""
+        self.driver.execute_script("document.getElementById('paste').value = arguments[0]", text)
+        self.driver.find_element(By.ID, "paste-load").click()
+
     def text_of(self, element_id):
         return self.driver.execute_script(f"return document.getElementById({element_id!r}).textContent")
 
@@ -220,14 +225,12 @@ class Page(unittest.TestCase):
             json.dump(twin, file)
             file.flush()
             _, plan_text, _ = cli("plan", "--json", file.name)
-        self.driver.execute_script("document.getElementById('paste').value = arguments[0]", toml)
-        self.driver.find_element(By.ID, "paste-load").click()
+        self.paste(toml)
         self.wait_state("planned")
         self.assertEqual(self.text_of("plan-json"), plan_text)
         self.assertEqual(Select(self.driver.find_element(By.ID, "f-relay")).first_selected_option.text, "SendGrid")
         # A TOML syntax error is shown with its line, next to the paste box.
-        self.driver.execute_script("document.getElementById('paste').value = 'name = \"X\"\\nname = \"Y\"\\n'")
-        self.driver.find_element(By.ID, "paste-load").click()
+        self.paste('name = "X"\nname = "Y"\n')
         self.assertIn("line 2", self.driver.find_element(By.ID, "load-error").text)
 
     # ---- errors next to their field --------------------------------------------
@@ -274,9 +277,7 @@ class Page(unittest.TestCase):
         self.driver.find_element(By.ID, "f-user-0-passwordFile").send_keys("/run/secrets/mail/alice")
         self.wait_state("planned")
         # An error whose field is not in the form is listed above it.
-        self.driver.execute_script("document.getElementById('paste').value = arguments[0]",
-                                   '{"name": "X", "domain": "example.com", "isp": {"rdns": 1}}')
-        self.driver.find_element(By.ID, "paste-load").click()
+        self.paste('{"name": "X", "domain": "example.com", "isp": {"rdns": 1}}')
         self.wait_state("invalid")
         self.assertIn("isp.rdns: ", self.driver.find_element(By.ID, "errors").text)
 
@@ -358,12 +359,9 @@ class Page(unittest.TestCase):
     def test_hostile_values_stay_text(self):
         self.open()
         hostile = '<img src=x onerror="document.body.dataset.pwned=1"><script>document.body.dataset.pwned=2</script>'
-        self.driver.execute_script(
-            "document.getElementById('paste').value = arguments[0]",
-            json.dumps({"name": hostile, "domain": "example.com", "publicIP": "203.0.113.5",
-                        "mailRelay": {"host": hostile, "user": hostile},
-                        "users": [{"name": hostile, "roles": [hostile]}], hostile: 1}))
-        self.driver.find_element(By.ID, "paste-load").click()
+        self.paste(json.dumps({"name": hostile, "domain": "example.com", "publicIP": "203.0.113.5",
+                               "mailRelay": {"host": hostile, "user": hostile},
+                               "users": [{"name": hostile, "roles": [hostile]}], hostile: 1}))
         self.wait_state("invalid")
         time.sleep(0.3)
         self.assertIsNone(self.driver.find_element(By.TAG_NAME, "body").get_attribute("data-pwned"))
@@ -425,11 +423,8 @@ class Page(unittest.TestCase):
         _, plan_text, _ = cli("plan", "--json", str(example))
         self.assertEqual(self.text_of("plan-json"), plan_text)
         # A password of the wrong type is a secret all the same.
-        self.driver.execute_script(
-            "document.getElementById('paste').value = arguments[0]",
-            '{"name": "X", "domain": "example.com", "publicIP": "203.0.113.5", "mailRelay":'
-            ' {"host": "smtp.sendgrid.net", "user": "apikey", "password": 987654321}}')
-        self.driver.find_element(By.ID, "paste-load").click()
+        self.paste('{"name": "X", "domain": "example.com", "publicIP": "203.0.113.5", "mailRelay":'
+                   ' {"host": "smtp.sendgrid.net", "user": "apikey", "password": 987654321}}')
         self.wait_state("invalid")
         error = self.driver.find_element(By.ID, "f-relay-password-error").text
         self.assertTrue(error.startswith("mailRelay.password: "), error)
