@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import tomllib
 import unittest
 
 from selenium import webdriver
@@ -38,6 +39,49 @@ def cli(*args):
     """Runs the CLI; returns (exit status, stdout, stderr)."""
     done = subprocess.run([str(CLI), *args], capture_output=True, text=True, check=False)
     return done.returncode, done.stdout, done.stderr
+
+
+def sheet_rows(plan):
+    """The record sheet's rows, as the page should show a plan's dnsRecords."""
+    return [[r["type"], r["name"], r["value"], r["note"] or "", "Copy"] for r in plan["dnsRecords"]]
+
+
+# Examples written out as TOML by hand: the first with tables and an array of
+# tables, the second with inline ones.
+TOML_TWINS = {
+    "static-ip.json": """\
+# static-ip.json, as TOML
+name = "ExampleCorp"
+domain = "example.com"
+publicIP = "203.0.113.5"
+
+[domainProvider]
+provider = "noip"
+hosts = ["examplecorp"]
+username = "your-login"
+domain = "ddns.net"
+
+[[users]]
+name = "ddns"
+passwordFile = "/run/secrets/ddns-password"
+roles = ["domain-provider"]
+
+[mailRelay]
+host = "smtp.gmail.com"
+user = "noreply@example.com"
+passwordFile = "/run/secrets/relay-pass"
+""",
+    "standalone.json": """\
+name = 'ExampleCorp'
+domain = 'example.com'
+publicIP = '203.0.113.5'
+isp = { port25Outbound = true, rdns = true }
+users = [
+  { name = "alice@example.com", passwordFile = "/run/secrets/mail/alice" },
+  { name = "bob", passwordFile = "/run/secrets/mail/bob", roles = ["mailbox"] },
+]
+""",
+}
 
 
 def chromium(downloads):
@@ -179,9 +223,7 @@ class Page(unittest.TestCase):
                 self.assertEqual(json.loads(self.text_of("plan-json")), json.loads(plugin))
                 self.assertEqual(self.text_of("zone"), zone)
                 self.assertEqual(self.text_of("summary"), summary.strip())
-                self.assertEqual(
-                    self.rows("sheet"),
-                    [[r["type"], r["name"], r["value"], r["note"] or "", "Copy"] for r in plan["dnsRecords"]])
+                self.assertEqual(self.rows("sheet"), sheet_rows(plan))
                 self.assertEqual(
                     self.rows("ports"),
                     [[str(r["port"]), r["proto"], "PMG" if r["target"] == "pmg" else "mail VM",
@@ -232,6 +274,113 @@ class Page(unittest.TestCase):
         # A TOML syntax error is shown with its line, next to the paste box.
         self.paste('name = "X"\nname = "Y"\n')
         self.assertIn("line 2", self.driver.find_element(By.ID, "load-error").text)
+
+    def test_a_toml_file_opened_plans_as_its_json_original(self):
+        """Two examples written out as TOML by hand (tables and arrays of tables,
+        then inline ones), checked to be their JSON original by tomllib and the
+        CLI, opened through the file input under a .toml name."""
+        self.open()
+        for example, toml in TOML_TWINS.items():
+            with self.subTest(example=example):
+                original = ROOT / "examples" / example
+                self.assertEqual(tomllib.loads(toml), json.loads(original.read_text()))
+                _, plan_text, _ = cli("plan", "--json", str(original))
+                _, zone, _ = cli("dns", "--zone", str(original))
+                with tempfile.TemporaryDirectory(prefix="mailplan-toml-") as folder:
+                    path = pathlib.Path(folder) / original.with_suffix(".toml").name
+                    path.write_text(toml)
+                    self.assertEqual(cli("plan", "--json", str(path))[1], plan_text)
+                    self.load_file(path)
+                self.wait_state("planned")
+                self.assertEqual(self.text_of("plan-json"), plan_text)
+                self.assertEqual(self.text_of("zone"), zone)
+                self.assertEqual(self.rows("sheet"), sheet_rows(json.loads(plan_text)))
+
+    # ---- copy buttons ---------------------------------------------------------------
+
+    def clipboard(self):
+        """What the browser's clipboard holds (headless Chromium keeps its own)."""
+        return self.driver.execute_async_script(
+            "const done = arguments[0];"
+            "navigator.clipboard.readText().then(done, error => done(`unreadable: ${error}`))")
+
+    def press_copy(self, button, how):
+        """Puts a marker on the clipboard, presses a copy button by mouse or key
+        and returns (the clipboard, the status announced) once one is announced."""
+        self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "document.getElementById('copy-status').textContent = '';"
+            # The prototype's own method: a test may have replaced the page's.
+            "Clipboard.prototype.writeText.call(navigator.clipboard, arguments[0]).then(done)",
+            "not copied yet")
+        self.assertEqual(self.clipboard(), "not copied yet")
+        if how == "mouse":
+            button.click()
+        else:
+            button.send_keys({"Enter": Keys.ENTER, "Space": Keys.SPACE}[how])
+        WebDriverWait(self.driver, 10).until(lambda d: self.text_of("copy-status"))
+        return self.clipboard(), self.text_of("copy-status")
+
+    def grant_clipboard(self):
+        self.driver.execute_cdp_cmd("Browser.grantPermissions", {
+            "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+
+    def test_each_copy_button_copies_its_records_value(self):
+        self.grant_clipboard()
+        self.open()
+        example = ROOT / "examples" / "pmg.json"
+        _, plan_text, _ = cli("plan", "--json", str(example))
+        records = json.loads(plan_text)["dnsRecords"]
+        _, zone, _ = cli("dns", "--zone", str(example))
+        self.load_file(example)
+        self.wait_state("planned")
+        # Passed through to the real clipboard, and counted: the page's own
+        # way of copying, not its fallback, is the one under test here.
+        self.driver.execute_script(
+            "window.written = [];"
+            "navigator.clipboard.writeText = text =>"
+            "  (written.push(text), Clipboard.prototype.writeText.call(navigator.clipboard, text))")
+        buttons = self.driver.find_elements(By.CSS_SELECTOR, "#sheet tbody button")
+        shown = [row[2] for row in self.rows("sheet")]
+        self.assertEqual(shown, [record["value"] for record in records])
+        self.assertEqual(len(buttons), len(records))
+        for index, (button, record) in enumerate(zip(buttons, records)):
+            for how in ["mouse", "Enter", "Space"]:
+                with self.subTest(record=index + 1, how=how):
+                    copied, status = self.press_copy(button, how)
+                    self.assertEqual(copied, record["value"])
+                    self.assertEqual(copied, shown[index])
+                    self.assertEqual(status, f"Copied the {record['type']} value.")
+        copied, status = self.press_copy(self.driver.find_element(By.ID, "copy-zone"), "mouse")
+        self.assertEqual(copied, zone)
+        self.assertEqual(status, "Copied the zone file.")
+        self.assertEqual(self.driver.execute_script("return written"),
+                         [record["value"] for record in records for _ in range(3)] + [zone])
+        self.assertEqual(self.driver.find_element(By.ID, "copy-status").get_attribute("aria-live"), "polite")
+
+    def test_a_refused_clipboard_falls_back_and_a_failed_copy_says_so(self):
+        self.grant_clipboard()
+        self.open()
+        example = ROOT / "examples" / "pmg.json"
+        record = json.loads(cli("plan", "--json", str(example))[1])["dnsRecords"][2]
+        self.load_file(example)
+        self.wait_state("planned")
+        button = self.driver.find_elements(By.CSS_SELECTOR, "#sheet tbody button")[2]
+        # The asynchronous clipboard refused: the page copies through a
+        # selection, and the focus comes back to the button.
+        self.driver.execute_script(
+            "navigator.clipboard.writeText = async () => {"
+            "  throw new DOMException('refused by the test', 'NotAllowedError'); }")
+        copied, status = self.press_copy(button, "Enter")
+        self.assertEqual(copied, record["value"])
+        self.assertEqual(status, f"Copied the {record['type']} value.")
+        self.assertEqual(self.driver.switch_to.active_element, button)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "body > textarea"), [])
+        # Both refused: nothing copied, and the status says so.
+        self.driver.execute_script("document.execCommand = () => false")
+        copied, status = self.press_copy(button, "mouse")
+        self.assertEqual(copied, "not copied yet")
+        self.assertEqual(status, f"Could not copy the {record['type']} value: select it and copy by hand.")
 
     # ---- errors next to their field --------------------------------------------
 
