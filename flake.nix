@@ -130,7 +130,14 @@
         customer = import ./nix/example/customer.nix;
         mailModules = [
           ./nix/example/vm.nix
-          { networking.hostName = "mail"; }
+          {
+            networking.hostName = "mail";
+            # nixpkgs flagged opendkim insecure until its CVE patches, and
+            # whether the pinned revision has them is not established here;
+            # mailplan's opendkim only signs, which neither CVE reaches (see
+            # the README), so the example builds on either side of the patch.
+            nixpkgs.config.permittedInsecurePackages = [ "opendkim-2.11.0-Beta2" ];
+          }
         ];
         dnsModules = [
           ./nix/example/vm.nix
@@ -205,7 +212,8 @@
         pkgs:
         let
           system = pkgs.stdenv.hostPlatform.system;
-          planFor = (self.lib.withWasmCall (if builtins ? wasm then null else ifdCaller system)).plan;
+          wasmCall = if builtins ? wasm then null else ifdCaller system;
+          planFor = (self.lib.withWasmCall wasmCall).plan;
           expected = file: builtins.fromJSON (builtins.readFile ./examples/expected/${exampleName file}.plan.json);
           declaration = file: builtins.fromJSON (builtins.readFile ./examples/${file});
           mismatches = builtins.filter (file: planFor (declaration file) != expected file) examples;
@@ -220,6 +228,15 @@
               pkgs.runCommand "mailplan-eval" { } "echo ${toString (builtins.length examples)} plans > $out"
             else
               throw "mailplan: plans differ from examples/expected for: ${toString mismatches}";
+
+          # The NixOS evaluation tests of tests/nixos with nixpkgs' own lib:
+          # every module over the 26.05 and 26.11 option surfaces, per
+          # example, VM and variant.
+          nixos-eval = import ./tests/nixos/flake-check.nix {
+            inherit lib;
+            inherit (pkgs) runCommand;
+            inherit (import ./tests/nixos { inherit lib wasmCall; }) cases;
+          };
 
           # The relay VM test (needs KVM).
           vm-relay = import ./nix/tests/relay.nix {

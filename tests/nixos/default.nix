@@ -101,63 +101,72 @@ let
   # The variants of the mail VM a site really uses. Each gives the
   # declaration, extra modules, and what the case expects beyond the plan's
   # own warnings.
-  mailVariants = customer: {
-    default = {
-      inherit customer;
-    };
-    webmail-off = {
-      customer = customer // {
-        webmail = false;
+  mailVariants =
+    release: customer:
+    {
+      default = {
+        inherit customer;
+      };
+      webmail-off = {
+        customer = customer // {
+          webmail = false;
+        };
+      };
+      nftables = {
+        inherit customer;
+        modules = [ { networking.nftables.enable = true; } ];
+      };
+      http-01 = {
+        customer = customer // {
+          tls = "http-01";
+        };
+        acmeEmail = "hostmaster@example.com";
+      };
+      http-01-no-email = {
+        customer = customer // {
+          tls = "http-01";
+        };
+      };
+      http-01-webmail-off = {
+        customer = customer // {
+          tls = "http-01";
+          webmail = false;
+        };
+      };
+      # A VM installed before 26.05 keeps Dovecot 2.3 (nixpkgs follows the
+      # state version), and nixpkgs says so.
+      state-25-11 = {
+        inherit customer;
+        modules = [ { system.stateVersion = lib.mkForce "25.11"; } ];
+        warnings = [ dovecot23Warning ];
+      };
+      # nixpkgs refused opendkim as insecure from February 2026 until the
+      # CVE patches (#489486, #517633): on a pin in between, evaluation stops
+      # with nixpkgs' own message (before any warning of ours could show),
+      # and the system builds once the package is permitted (mailplan's
+      # opendkim only signs, see the README).
+      opendkim-flagged = {
+        inherit customer;
+        modules = [ { testing.fakePkgs.overrides.opendkim.meta.knownVulnerabilities = opendkimIssues; } ];
+        refusedWith = "Package ‘opendkim-2.11.0-Beta2’ is marked as insecure, refusing to evaluate.";
+      };
+      opendkim-permitted = {
+        inherit customer;
+        modules = [
+          {
+            testing.fakePkgs.overrides.opendkim.meta.knownVulnerabilities = opendkimIssues;
+            nixpkgs.config.permittedInsecurePackages = [ "opendkim-2.11.0-Beta2" ];
+          }
+        ];
+      };
+    }
+    # A VM installed on this release (the example VM says 26.05).
+    // lib.optionalAttrs (release != "26.05") {
+      "state-${release}" = {
+        inherit customer;
+        modules = [ { system.stateVersion = lib.mkForce release; } ];
       };
     };
-    nftables = {
-      inherit customer;
-      modules = [ { networking.nftables.enable = true; } ];
-    };
-    http-01 = {
-      customer = customer // {
-        tls = "http-01";
-      };
-      acmeEmail = "hostmaster@example.com";
-    };
-    http-01-no-email = {
-      customer = customer // {
-        tls = "http-01";
-      };
-    };
-    http-01-webmail-off = {
-      customer = customer // {
-        tls = "http-01";
-        webmail = false;
-      };
-    };
-    # A VM installed before 26.05 keeps Dovecot 2.3 (nixpkgs follows the
-    # state version), and nixpkgs says so.
-    state-25-11 = {
-      inherit customer;
-      modules = [ { system.stateVersion = lib.mkForce "25.11"; } ];
-      warnings = [ dovecot23Warning ];
-    };
-    # nixpkgs refused opendkim as insecure from February 2026 until the
-    # CVE patches (#489486, #517633): on a pin in between, evaluation stops
-    # with nixpkgs' own message (before any warning of ours could show),
-    # and the system builds once the package is permitted (mailplan's
-    # opendkim only signs, see the README).
-    opendkim-flagged = {
-      inherit customer;
-      modules = [ { testing.fakePkgs.overrides.opendkim.meta.knownVulnerabilities = opendkimIssues; } ];
-      refusedWith = "Package ‘opendkim-2.11.0-Beta2’ is marked as insecure, refusing to evaluate.";
-    };
-    opendkim-permitted = {
-      inherit customer;
-      modules = [
-        {
-          testing.fakePkgs.overrides.opendkim.meta.knownVulnerabilities = opendkimIssues;
-          nixpkgs.config.permittedInsecurePackages = [ "opendkim-2.11.0-Beta2" ];
-        }
-      ];
-    };
-  };
 
   mailCase =
     release: customerName: variantName: variant:
@@ -223,6 +232,64 @@ let
       customer = customers.example-customer;
     };
 
+  # The flake check that runs these tests (./flake-check.nix), over three
+  # of the release's cases (one refused by nixpkgs) and over cases that
+  # must fail it.
+  flakeCheckCase =
+    release: cases:
+    let
+      evalNixos = import ./nixos.nix { inherit lib release; };
+      inherit ((evalNixos { modules = [ ]; })._module.args.pkgs) runCommand;
+      flakeCheck = cases: import ./flake-check.nix { inherit lib runCommand cases; };
+      chosen = lib.getAttrs [
+        "${release}/mail/example-customer/default"
+        "${release}/mail/example-customer/opendkim-flagged"
+        "${release}/dns/example-customer"
+      ] cases;
+      derivation = flakeCheck chosen;
+      scripts = lib.concatMap (case: builtins.attrNames (case { }).report.scripts) [
+        chosen."${release}/mail/example-customer/default"
+        chosen."${release}/dns/example-customer"
+      ];
+      fake =
+        problems: refusedWith:
+        { }:
+        {
+          report = {
+            name = "fake";
+            inherit problems;
+            scripts = { };
+            files = { };
+          };
+          forced = true;
+          inherit refusedWith;
+        };
+      fails = cases: !(builtins.tryEval (flakeCheck cases).buildCommand).success;
+      bashChecks = builtins.length (lib.splitString "bash -n -O extglob" derivation.buildCommand) - 1;
+    in
+    {
+      report = {
+        name = "${release}/flake-check";
+        problems =
+          lib.optional (
+            !lib.hasInfix "3 of 3 NixOS evaluations passed" derivation.buildCommand
+          ) "the check does not count its cases"
+          ++ lib.optional (
+            scripts == [ ] || bashChecks != builtins.length scripts
+          ) "the check runs bash -n ${toString bashChecks} times for ${toString (builtins.length scripts)} scripts"
+          ++ lib.optional (!fails {
+            broken = fake [ "a problem" ] null;
+          }) "a case with a problem passes the check"
+          ++ lib.optional (!fails {
+            unrefused = fake [ ] "refused";
+          }) "a case nixpkgs should refuse passes the check when it is not refused";
+        scripts = { };
+        files = { };
+      };
+      forced = builtins.deepSeq derivation.buildCommand true;
+      refusedWith = null;
+    };
+
   perRelease =
     release:
     lib.concatMapAttrs (
@@ -232,7 +299,7 @@ let
         lib.nameValuePair "${release}/mail/${customerName}/${variantName}" (
           _: mailCase release customerName variantName variant
         )
-      ) (mailVariants customer)
+      ) (mailVariants release customer)
       // {
         "${release}/dns/${customerName}" = _: dnsCase release customerName customer;
       }
@@ -240,6 +307,7 @@ let
     // {
       "${release}/vm-relay" = _: relayCase release;
       "${release}/flake" = _: flakeCase release;
+      "${release}/flake-check" = _: flakeCheckCase release (perRelease release);
     };
 in
 {

@@ -150,6 +150,14 @@ let
     );
   runnerSource = sourceFiles "${(runner "x86_64-linux").passthru.args.src}" "";
 
+  # The example site's mail VM builds even where nixpkgs flags opendkim
+  # as insecure (a pin before its CVE patches).
+  flaggedOpendkimMail = configurations.mail.extendModules {
+    modules = [
+      { testing.fakePkgs.overrides.opendkim.meta.knownVulnerabilities = [ "CVE-2022-48521" ]; }
+    ];
+  };
+
   packageNames = lib.mapAttrs (_: builtins.attrNames) outputs.packages;
   expectedPackages = {
     x86_64-linux = [
@@ -205,6 +213,7 @@ let
       lib.mapAttrs (_: builtins.attrNames) outputs.checks
       != lib.genAttrs [ "aarch64-linux" "x86_64-linux" ] (_: [
         "eval"
+        "nixos-eval"
         "unit"
         "vm-relay"
       ])
@@ -226,7 +235,10 @@ let
       builtins.filter (file: builtins.match "(.*/)?(tests|examples)/.*|nix/.*|README.md" file != null) runnerSource
     )
     ++ optional (!builtins.elem "crates/nix-wasm-host/src/bin/nix-wasm-run.rs" runnerSource) "the runner's source lacks its main"
-    ++ optional (outputs.formatter.x86_64-linux.pname != "nixfmt") "formatter is not nixfmt";
+    ++ optional (outputs.formatter.x86_64-linux.pname != "nixfmt") "formatter is not nixfmt"
+    ++ optional (
+      !(builtins.tryEval (forceSystem flaggedOpendkimMail.config [ ])).success
+    ) "nixosConfigurations.mail is refused where nixpkgs flags opendkim as insecure";
 in
 {
   report = {
@@ -240,4 +252,8 @@ in
     )
   ) true;
   refusedWith = null;
+  # The flake's `nixos-eval` check, every case of tests/nixos in one
+  # evaluation. run.py evaluates it with the real builtins.wasm only:
+  # without it the flake calls the engine by import-from-derivation.
+  nixosEvalCheck = outputs.checks.x86_64-linux.nixos-eval;
 }

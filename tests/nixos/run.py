@@ -123,6 +123,19 @@ def run_case(lib: Path, engine: Engine, case: str, dump: Path | None) -> tuple[s
     return case, problems
 
 
+def flake_check(lib: Path, engine: Engine, count: int) -> str | None:
+    """Evaluates the flake's `checks.x86_64-linux.nixos-eval` (every case in
+    one evaluation, through the flake's own engine caller: the real
+    builtins.wasm) and checks the count it records."""
+    result = evaluate(lib, engine, "26.05/flake", "nixosEvalCheck.buildCommand")
+    if result.returncode != 0:
+        return f"evaluating the check failed:\n{error_text(result.stderr)}"
+    expected = f"{count} of {count} NixOS evaluations passed"
+    if expected not in json.loads(result.stdout):
+        return f"the check's build does not record {expected!r}"
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lib", type=Path, required=True, help="the nixpkgs lib directory")
@@ -170,6 +183,13 @@ def main() -> int:
         f"\n{len(cases) - len(failed)} of {len(cases)} NixOS evaluations passed "
         f"(releases {', '.join(releases)}: mail and dns VMs per customer and variant, the vm-relay nodes, the flake)"
     )
+    if engine.plugin is not None and not args.case and not failed:
+        # The flake's own caller is builtins.wasm only with the plugin.
+        problem = flake_check(args.lib, engine, len(cases))
+        if problem:
+            print(f"the flake's nixos-eval check fails: {problem}", file=sys.stderr)
+            return 1
+        print(f"the flake's nixos-eval check: all {len(cases)} in one evaluation, through the flake's caller")
     return 1 if failed else 0
 
 
