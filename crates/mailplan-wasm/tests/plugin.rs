@@ -290,25 +290,34 @@ fn long_unicode_and_large_declarations() {
     );
 }
 
-/// Native and plugin give the same answer: the same plan, or the same
-/// error text (the plugin's message ends with the native one).
+/// Native and plugin give the same answer, through `plan` and `zone`: the
+/// same plan and zone text, or the same error text (the plugin's message
+/// ends with the native one).
 fn assert_same_answer(what: &str, declaration: &Value) {
-    let through_plugin = wasm("plan", &NixValue::from_json(declaration));
-    match (native(declaration), through_plugin) {
-        (Ok(planned), Ok(plan)) => {
-            assert_eq!(plan, serde_json::to_value(planned.plan).unwrap(), "{what}");
+    let argument = NixValue::from_json(declaration);
+    let native = native(declaration);
+    for function in ["plan", "zone"] {
+        let expected = native.as_ref().map(|planned| match function {
+            "plan" => serde_json::to_value(&planned.plan).unwrap(),
+            _ => Value::String(mailplan::dns::render_zone(
+                &planned.plan.domain,
+                &planned.plan.dns_records,
+            )),
+        });
+        match (expected, wasm(function, &argument)) {
+            (Ok(expected), Ok(answer)) => assert_eq!(answer, expected, "{what} ({function})"),
+            (Err(error), Err(CallError::Panic(message))) => {
+                let error = error.to_string();
+                assert!(
+                    message.ends_with(&error),
+                    "{what} ({function}): natively {error}, through the plugin {message}"
+                );
+            }
+            (native, plugin) => panic!(
+                "{what} ({function}): natively {:?}, through the plugin {plugin:?}",
+                native.map(|_| "an answer").map_err(|e| e.to_string())
+            ),
         }
-        (Err(error), Err(CallError::Panic(message))) => {
-            let error = error.to_string();
-            assert!(
-                message.ends_with(&error),
-                "{what}: natively {error}, through the plugin {message}"
-            );
-        }
-        (native, plugin) => panic!(
-            "{what}: natively {:?}, through the plugin {plugin:?}",
-            native.map(|_| "a plan").map_err(|e| e.to_string())
-        ),
     }
 }
 
@@ -360,6 +369,29 @@ fn the_largest_inputs_get_the_native_answer_never_a_trap() {
         (
             "a selector of 32,757 labels",
             base(json!({ "dkimSelector": vec!["a"; 32_757].join(".") })),
+        ),
+        ("40,000 mailboxes", base(json!({ "users": users(40_000) }))),
+        (
+            "40,000 SPF terms",
+            base(json!({ "spf": { "extra": ip4_terms(40_000) } })),
+        ),
+        (
+            "40,000 dyndns hosts",
+            json!({ "name": "Big", "domain": "example.com",
+                "domainProvider": { "provider": "desec", "hosts": (0..40_000).map(|i| format!("h{i}")).collect::<Vec<_>>() },
+                "users": [ { "name": "ddns", "passwordFile": "/run/t", "roles": ["domain-provider"] } ] }),
+        ),
+        (
+            "an attribute name of 10 MB",
+            base(json!({ "x".repeat(10_000_000): true })),
+        ),
+        (
+            "an attribute name with control characters",
+            base(json!({ "\u{1b}[2J\nname\u{7}": true })),
+        ),
+        (
+            "a domain of 10 MB",
+            json!({ "name": "Big", "domain": "a".repeat(10_000_000), "publicIP": "203.0.113.5" }),
         ),
     ];
     for (what, declaration) in &cases {
