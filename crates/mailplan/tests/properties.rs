@@ -483,7 +483,7 @@ proptest! {
 fn wild_text() -> impl Strategy<Value = String> {
     prop_oneof![
         "\\PC{0,40}",
-        "[a-z.@]{0,8}[\\x00-\\x1f\\x7f\\u{85}\\u{2028}][a-z.@]{0,8}",
+        "[a-z.@]{0,8}[\\x00-\\x1f\\x7f\\u{85}\\u{2028}\\u{2029}\\u{200b}\\u{202e}\\u{2066}\\u{feff}][a-z.@]{0,8}",
         "[a-z.]{990,1300}",
     ]
 }
@@ -532,13 +532,27 @@ fn place_wild(declaration: &mut Value, slot: u8, text: String) {
     }
 }
 
+/// Characters an error line must not carry raw: control characters, the
+/// line and paragraph separators, zero-width characters and the byte-order
+/// mark, and the bidirectional controls that reorder what a terminal shows.
+fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
 /// An error's problems, each of which is one line of its text: no line
-/// break or other control character, at most 1,000 characters.
+/// break, control, invisible or bidirectional character, at most 1,000
+/// characters.
 fn problems_are_printable_lines(e: &mailplan::Error) -> Result<(), String> {
     for problem in e.problems() {
         let line = problem.to_string();
-        if line.chars().any(char::is_control) {
-            return Err(format!("a control character in the error line {line:?}"));
+        if line.chars().any(is_hidden_or_control) {
+            return Err(format!(
+                "a hidden or control character in the error line {line:?}"
+            ));
         }
         if line.chars().count() > 1000 {
             return Err(format!(
@@ -562,6 +576,10 @@ fn error_lines_for_unknown_names_and_variants_stay_printable() {
         "x\u{7f}y",
         "x\u{85}y",
         "x\u{1b}[31my",
+        "x\u{2028}y",
+        "x\u{202e}y",
+        "x\u{200b}y",
+        "x\u{feff}y",
         long.as_str(),
     ] {
         let base =
