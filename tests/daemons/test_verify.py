@@ -10,11 +10,13 @@ as planned everything holds; each broken world fails its own check with a
 `found` and a `fix` that say what is wrong, and the CLI exits 1. A resolver
 that never answers makes it give up (exit 2) within seconds. With --smtp
 it talks to postfix configured from the plan, from a loopback address
-outside mynetworks, and catches an open relay.
+outside mynetworks, and catches an open relay and an EHLO naming another
+host.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -69,21 +71,41 @@ OWN_ZONE_DYNDNS = {
     "dmarc": {"policy": "reject", "rua": "dmarc@reports.example.net"},
 }
 
+#: The v6 address of the dual-stack site (the documentation prefix).
+DUAL_STACK_IPV6 = "2001:db8:25::25"
+
+#: A site of the test's own: standalone on static addresses, v4 and v6,
+#: with the v6 PTR declared set, so the plan publishes an AAAA beside the A
+#: and both PTRs are required.
+DUAL_STACK = {
+    "name": "DualStack",
+    "domain": "example.net",
+    "publicIP": "203.0.113.25",
+    "publicIPv6": DUAL_STACK_IPV6,
+    "ipv6Ptr": True,
+    "isp": {"port25Outbound": True, "rdns": True},
+    "users": [{"name": "alice@example.net", "passwordFile": "/run/secrets/mail/alice"}],
+}
+
 
 def absolute(name: str) -> str:
     return name.rstrip(".").lower() + "."
 
 
 def reverse_name(address: str) -> str:
-    return ".".join(reversed(address.split("."))) + ".in-addr.arpa"
+    """The PTR owner of an address: in in-addr.arpa for v4, 32 nibbles in
+    ip6.arpa for v6."""
+    return ipaddress.ip_address(address).reverse_pointer
 
 
 def zone_of(name: str) -> str:
     """The zone a name lives in: its registrable domain (the last two
-    labels), or the /24 reverse zone."""
+    labels), the /24 reverse zone, or the /64 reverse zone (16 nibbles)."""
     labels = name.rstrip(".").lower().split(".")
     if labels[-2:] == ["in-addr", "arpa"]:
         return ".".join(labels[1:])
+    if labels[-2:] == ["ip6", "arpa"]:
+        return ".".join(labels[-18:])
     return ".".join(labels[-2:])
 
 
@@ -95,7 +117,7 @@ def txt_rdata(value: str) -> str:
 
 class World:
     """DNS records by owner name, served as one zone per registrable
-    domain and per /24 reverse zone."""
+    domain, per /24 reverse zone and per /64 ip6.arpa zone."""
 
     def __init__(self):
         self.records: list[tuple[str, str, str]] = []
@@ -155,8 +177,8 @@ class World:
 def planned_world(plan: dict, dkim_record: str) -> World:
     """The record sheet exactly as planned, published: the DKIM record the
     VM generated, the updater-kept addresses at the WAN address; PTRs naming
-    the mail host for its public addresses; the dyndns names' addresses and
-    the providers' SPF records."""
+    the mail host for its public addresses (its A and AAAA); the dyndns
+    names' addresses and the providers' SPF records."""
     world = World()
     for record in plan["dnsRecords"]:
         source, kind = record["source"], record["type"]
@@ -172,7 +194,7 @@ def planned_world(plan: dict, dkim_record: str) -> World:
     for name, kind, value in list(world.records):
         if kind == "CNAME" and not (value == domain or value.endswith("." + domain)):
             world.add(value, "A", DYNDNS_ADDRESS)
-    for address in {v for n, k, v in world.records if k == "A" and n == plan["hostname"]} | (
+    for address in {v for n, k, v in world.records if k in ("A", "AAAA") and n == plan["hostname"]} | (
         {DYNDNS_ADDRESS} if world.values(plan["hostname"], "CNAME") else set()
     ):
         world.add(reverse_name(address), "PTR", plan["hostname"])
@@ -201,9 +223,11 @@ class Verify(unittest.TestCase):
         cls.sandbox = h.Sandbox(f"verify-{cls.__name__.lower()}")
         cls.dkim_file, cls.dkim_private, cls.dkim_record = dkim_record_file(cls.sandbox.path("/dkim/vm"))
         cls.other_dkim_file, _, cls.other_dkim_record = dkim_record_file(cls.sandbox.path("/dkim/other"))
-        own = cls.sandbox.path("/own-zone-dyndns.json")
-        own.write_text(json.dumps(OWN_ZONE_DYNDNS))
-        cls.declarations = {example.stem: example for example in h.EXAMPLES} | {"own-zone-dyndns": own}
+        own = {"own-zone-dyndns": OWN_ZONE_DYNDNS, "dual-stack": DUAL_STACK}
+        cls.declarations = {example.stem: example for example in h.EXAMPLES}
+        for name, declaration in own.items():
+            cls.declarations[name] = cls.sandbox.path(f"/{name}.json")
+            cls.declarations[name].write_text(json.dumps(declaration))
         cls.plans: dict[str, dict] = {}
         cls.serial = 0
 
@@ -368,6 +392,29 @@ class AsPlanned(Verify):
         self.assert_status(report, "rdns", "pass", reverse_name(DYNDNS_ADDRESS))
         for check in report["checks"]:
             self.assertEqual(check["status"], "pass", json.dumps(check))
+
+    def test_dual_stack_with_the_v6_ptr_set(self):
+        """The AAAA the plan publishes once the v6 PTR is declared set:
+        both addresses as planned, both PTRs forward-confirmed."""
+        plan = self.plan("dual-stack")
+        self.assertIn(("AAAA", DUAL_STACK_IPV6), {(r["type"], r["value"]) for r in plan["dnsRecords"]})
+        report = self.assert_all_pass("dual-stack")
+        addresses = [(c["expected"], c["found"]) for c in self.checks(report, "address", "mail.example.net")]
+        self.assertEqual(
+            addresses,
+            [("A 203.0.113.25", "A 203.0.113.25"), (f"AAAA {DUAL_STACK_IPV6}", f"AAAA {DUAL_STACK_IPV6}")],
+        )
+        self.assertEqual(
+            self.check(report, "rdns", reverse_name("203.0.113.25"))["found"],
+            "PTR mail.example.net → 203.0.113.25 (forward-confirmed)",
+        )
+        rdns = self.check(report, "rdns", reverse_name(DUAL_STACK_IPV6))
+        self.assertTrue(rdns["name"].endswith(".5.2.0.0.8.b.d.0.1.0.0.2.ip6.arpa"), rdns["name"])
+        self.assertEqual(
+            rdns["expected"], f"PTR mail.example.net, and mail.example.net resolving back to {DUAL_STACK_IPV6}"
+        )
+        self.assertEqual(rdns["found"], f"PTR mail.example.net → {DUAL_STACK_IPV6} (forward-confirmed)")
+        self.assertEqual(len(self.checks(report, "rdns")), 2)
 
     def test_dkim_key_given_as_the_private_key(self):
         report = self.report("static-ip", self.world("static-ip"), "--dkim-key", self.dkim_private, exit_code=0)
@@ -613,6 +660,52 @@ class Broken(Verify):
         self.assertEqual(rdns["found"], "PTR mail.example.com, which resolves to A 203.0.113.6")
         self.assert_status(report, "address", "fail", "mail.example.com")
 
+    # --- rdns and AAAA of a dual-stack site (standalone: PTRs required) ---
+
+    def test_v6_ptr_missing(self):
+        """The v6 PTR is declared set but the ISP has not set it: its own
+        failure, the v4 one still holds."""
+        world = self.world("dual-stack").remove(reverse_name(DUAL_STACK_IPV6), "PTR")
+        # The /64 reverse zone stays served (the ISP's), without this name.
+        world.add(reverse_name("2001:db8:25::26"), "PTR", "other.example.net")
+        report, rdns = self.broken("dual-stack", world, "rdns", name=reverse_name(DUAL_STACK_IPV6))
+        self.assertEqual(rdns["found"], "the name does not exist (NXDOMAIN)")
+        self.assert_mentions(rdns["expected"], "mail.example.net", DUAL_STACK_IPV6)
+        self.assert_mentions(rdns["fix"], DUAL_STACK_IPV6, "mail.example.net", "receivers refuse")
+        self.assert_status(report, "rdns", "pass", reverse_name("203.0.113.25"))
+        self.assert_only_failures(report, "rdns")
+
+    def test_v6_ptr_not_forward_confirmed(self):
+        """The v6 PTR names the mail host, but its AAAA was changed to
+        another address of the prefix (the PTR not)."""
+        world = self.world("dual-stack").replace("mail.example.net", "AAAA", "2001:db8:25::26")
+        report, rdns = self.broken("dual-stack", world, "rdns", name=reverse_name(DUAL_STACK_IPV6))
+        self.assertEqual(rdns["found"], "PTR mail.example.net, which resolves to AAAA 2001:db8:25::26")
+        self.assert_mentions(rdns["fix"], "forward-confirmed", "AAAA", DUAL_STACK_IPV6)
+        self.assert_status(report, "rdns", "pass", reverse_name("203.0.113.25"))
+        self.assert_only_failures(report, "rdns", "address")
+
+    def test_aaaa_wrong(self):
+        """The AAAA names another address (which has its own PTR): the
+        AAAA check fails in the format it passes in; the A still holds."""
+        world = self.world("dual-stack").replace("mail.example.net", "AAAA", "2001:db8:25::99")
+        world.add(reverse_name("2001:db8:25::99"), "PTR", "mail.example.net")
+        report = self.report("dual-stack", world, exit_code=1)
+        v4, v6 = self.checks(report, "address", "mail.example.net")
+        self.assertEqual(v4["status"], "pass", json.dumps(v4))
+        self.assertEqual(v6["status"], "fail", json.dumps(v6))
+        self.assertEqual((v6["expected"], v6["found"]), (f"AAAA {DUAL_STACK_IPV6}", "AAAA 2001:db8:25::99"))
+        self.assert_mentions(v6["fix"], f"mail.example.net AAAA {DUAL_STACK_IPV6}")
+
+    def test_aaaa_missing(self):
+        world = self.world("dual-stack").remove("mail.example.net", "AAAA")
+        report = self.report("dual-stack", world, exit_code=1)
+        v6 = self.checks(report, "address", "mail.example.net")[1]
+        self.assertEqual((v6["status"], v6["found"]), ("fail", "no AAAA record"), json.dumps(v6))
+        rdns = self.assert_status(report, "rdns", "fail", reverse_name(DUAL_STACK_IPV6))
+        self.assertEqual(rdns["found"], "PTR mail.example.net, which has no AAAA record")
+        self.assert_only_failures(report, "rdns", "address")
+
     # --- a zone whose name servers fail (SERVFAIL) ---
 
     def test_reverse_zone_failing_is_not_a_missing_ptr(self):
@@ -695,7 +788,9 @@ class CouldNotRun(Verify):
             elapsed = time.monotonic() - started
             output = result.stdout + result.stderr
             self.assertEqual(result.returncode, 2, output)
-            self.assertLess(elapsed, 15, f"gave up only after {elapsed:.1f}s")
+            # The resolver gives up after about 6 s (measured 6.0 s, also
+            # with the CPUs busy): room for a loaded machine, not for a hang.
+            self.assertLess(elapsed, 10, f"gave up only after {elapsed:.1f}s")
             self.assert_mentions(output, f"127.0.0.1:{port}")
             if arguments:
                 report = json.loads(result.stdout)
@@ -762,6 +857,13 @@ class Smtp(Verify):
                 mynetworks="0.0.0.0/0",
                 smtpd_banner="smtp.isp.example.net ESMTP",
                 smtpd_tls_security_level="none",
+            )
+            # Greets as the mail host (a banner written by hand) but
+            # answers EHLO with its own myhostname: another host's name.
+            cls.misnamed = cls.start_postfix(
+                "misnamed",
+                myhostname="relay.isp.example.net",
+                smtpd_banner="mail.example.com ESMTP",
             )
         except BaseException:
             cls.tearDownClass()
@@ -833,6 +935,16 @@ class Smtp(Verify):
         # The probe stopped at RCPT: nothing was queued for relaying.
         self.assertEqual(self.open_relay.queue(), [])
         self.assertIn(f"[{OUTSIDER}]", self.open_relay.log_text())
+
+    def test_ehlo_naming_another_host(self):
+        report = self.smtp_report(self.misnamed.smtp_port, OUTSIDER, exit_code=1)
+        ehlo = self.assert_status(report, "smtp-ehlo", "fail")
+        self.assertEqual(ehlo["expected"], "250 mail.example.com")
+        self.assertEqual(ehlo["found"], "250 relay.isp.example.net")
+        self.assert_mentions(ehlo["fix"], "mail.example.com", "myhostname")
+        self.assert_status(report, "smtp-banner", "pass")
+        self.assert_status(report, "smtp-starttls", "pass")
+        self.assert_only_failures(report, "smtp-ehlo")
 
     def test_a_server_that_drops_the_connection_before_greeting(self):
         """Something accepts port 25 and closes at once (or dies while

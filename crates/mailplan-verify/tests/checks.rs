@@ -748,3 +748,159 @@ fn dkim_and_dmarc_parse_errors_name_the_tag() {
         "{dmarc:?}"
     );
 }
+
+/// A standalone site on static addresses, v4 and v6, with the v6 PTR
+/// declared set: the plan publishes an AAAA, and both PTRs are required.
+fn dual_stack_plan() -> mailplan::Plan {
+    let declaration = serde_json::json!({
+        "name": "DualStack",
+        "domain": "example.com",
+        "publicIP": "203.0.113.5",
+        "publicIPv6": "2001:db8::25",
+        "ipv6Ptr": true,
+        "isp": { "port25Outbound": true, "rdns": true },
+        "users": [{ "name": "alice@example.com", "passwordFile": "/run/secrets/mail/alice" }],
+    });
+    mailplan::plan_json(&declaration.to_string()).unwrap().plan
+}
+
+/// The v6 PTR owner of 2001:db8::25 (RFC 3596 nibbles).
+const V6_REVERSE: &str = "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
+
+/// The dual-stack site published as planned.
+fn dual_stack_zone() -> Zone {
+    Zone::default()
+        .with(
+            "mail.example.com",
+            Rtype::A,
+            Rdata::A("203.0.113.5".parse().unwrap()),
+        )
+        .with(
+            "mail.example.com",
+            Rtype::Aaaa,
+            Rdata::Aaaa("2001:db8::25".parse().unwrap()),
+        )
+        .with(
+            "example.com",
+            Rtype::Mx,
+            Rdata::Mx(10, "mail.example.com".into()),
+        )
+        .txt("example.com", "v=spf1 mx -all")
+        .txt(
+            "default._domainkey.example.com",
+            &format!("v=DKIM1; k=rsa; p={DKIM_KEY}"),
+        )
+        .txt(
+            "_dmarc.example.com",
+            "v=DMARC1; p=quarantine; rua=mailto:postmaster@example.com",
+        )
+        .with(
+            "5.113.0.203.in-addr.arpa",
+            Rtype::Ptr,
+            Rdata::Ptr("mail.example.com".into()),
+        )
+        .with(
+            V6_REVERSE,
+            Rtype::Ptr,
+            Rdata::Ptr("mail.example.com".into()),
+        )
+}
+
+fn named<'a>(report: &'a mailplan_verify::Report, id: &str, name: &str) -> Vec<&'a Check> {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.check == id && c.name == name)
+        .collect()
+}
+
+#[test]
+fn an_aaaa_and_its_v6_ptr_as_planned_pass() {
+    let plan = dual_stack_plan();
+    let report = run_plan(&dual_stack_zone(), &plan, Some(DKIM_KEY));
+    assert_eq!(report.status, Outcome::Ok, "{}", report.render());
+    assert!(
+        report.checks.iter().all(|c| c.status == Status::Pass),
+        "{}",
+        report.render()
+    );
+    let addresses: Vec<(&str, &str)> = named(&report, "address", "mail.example.com")
+        .iter()
+        .map(|c| (c.expected.as_str(), c.found.as_str()))
+        .collect();
+    assert_eq!(
+        addresses,
+        [
+            ("A 203.0.113.5", "A 203.0.113.5"),
+            ("AAAA 2001:db8::25", "AAAA 2001:db8::25")
+        ]
+    );
+    let rdns = named(&report, "rdns", V6_REVERSE);
+    assert_eq!(rdns.len(), 1, "{}", report.render());
+    assert_eq!(
+        rdns[0].found,
+        "PTR mail.example.com → 2001:db8::25 (forward-confirmed)"
+    );
+    assert_eq!(named(&report, "rdns", "5.113.0.203.in-addr.arpa").len(), 1);
+}
+
+#[test]
+fn a_v6_ptr_missing_or_not_forward_confirmed_fails() {
+    let plan = dual_stack_plan();
+    let report = run_plan(
+        &dual_stack_zone().without(V6_REVERSE, Rtype::Ptr),
+        &plan,
+        None,
+    );
+    assert_eq!(report.status, Outcome::Failed);
+    let rdns = named(&report, "rdns", V6_REVERSE)[0];
+    assert_eq!(rdns.status, Status::Fail);
+    assert_eq!(rdns.found, "the name does not exist (NXDOMAIN)");
+    assert!(rdns.fix.as_deref().unwrap().contains("2001:db8::25"));
+    assert_eq!(
+        named(&report, "rdns", "5.113.0.203.in-addr.arpa")[0].status,
+        Status::Pass
+    );
+
+    // The AAAA moved, the PTR did not: the AAAA and the v6 PTR fail.
+    let zone = dual_stack_zone()
+        .without("mail.example.com", Rtype::Aaaa)
+        .with(
+            "mail.example.com",
+            Rtype::Aaaa,
+            Rdata::Aaaa("2001:db8::26".parse().unwrap()),
+        );
+    let report = run_plan(&zone, &plan, None);
+    let rdns = named(&report, "rdns", V6_REVERSE)[0];
+    assert_eq!(rdns.status, Status::Fail);
+    assert_eq!(
+        rdns.found,
+        "PTR mail.example.com, which resolves to AAAA 2001:db8::26"
+    );
+    let v6 = named(&report, "address", "mail.example.com")[1];
+    assert_eq!(
+        (v6.status, v6.found.as_str()),
+        (Status::Fail, "AAAA 2001:db8::26")
+    );
+
+    // Behind a smarthost the v6 PTR only warns, as the v4 one does.
+    let mut declaration: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/../../examples/static-ip.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    declaration["publicIPv6"] = "2001:db8::25".into();
+    declaration["ipv6Ptr"] = true.into();
+    let smarthost = mailplan::plan_json(&declaration.to_string()).unwrap().plan;
+    let zone = static_ip_zone().with(
+        "mail.example.com",
+        Rtype::Aaaa,
+        Rdata::Aaaa("2001:db8::25".parse().unwrap()),
+    );
+    let report = run_plan(&zone, &smarthost, None);
+    assert_eq!(named(&report, "rdns", V6_REVERSE)[0].status, Status::Warn);
+    assert_eq!(report.status, Outcome::Ok, "{}", report.render());
+}
