@@ -431,6 +431,25 @@ struct Relay {
     provider: RelayProvider,
 }
 
+/// A relay that reaches the mail VM itself (`why` says how): refused on a
+/// port the VM's own postfix listens on, where every message would loop;
+/// on another port, taken for a local tunnel and warned about.
+fn relay_is_this_vm(why: &str, port: Port, host_path: &str, d: &mut Diagnostics) {
+    let port = port.get();
+    if MAIL_VM_SMTP_PORTS.contains(&port) {
+        d.error(
+            host_path.to_string(),
+            format!(
+                "{why}, the mail VM itself, and its own postfix listens on port {port}: postfix would bounce every message with \"mail loops back to myself\". Name the relay that should carry the mail, or remove the relay to send directly (standalone)"
+            ),
+        );
+    } else {
+        d.warn(format!(
+            "{host_path}: {why}, the mail VM itself: something other than postfix (a tunnel such as stunnel or an SSH forward) must listen on port {port} and pass the mail on"
+        ));
+    }
+}
+
 /// The field path of the chosen relay's host.
 fn relay_host_path(decl: &Declaration, roles: &UserRoles<'_>) -> String {
     match (&decl.mail_relay, roles.relay.as_slice()) {
@@ -572,20 +591,7 @@ fn resolve_relay(
         _ => None,
     };
     if let Some(why) = this_vm {
-        let port = relay.port.get();
-        if MAIL_VM_SMTP_PORTS.contains(&port) {
-            d.error(
-                paths.host.clone(),
-                format!(
-                    "{why}, the mail VM itself, and its own postfix listens on port {port}: postfix would bounce every message with \"mail loops back to myself\". Name the relay that should carry the mail, or remove the relay to send directly (standalone)"
-                ),
-            );
-        } else {
-            d.warn(format!(
-                "{}: {why}, the mail VM itself: something other than postfix (a tunnel such as stunnel or an SSH forward) must listen on port {port} and pass the mail on",
-                paths.host
-            ));
-        }
+        relay_is_this_vm(&why, relay.port, &paths.host, d);
     }
     let custom = matches!(relay.provider, RelayProvider::Pmg | RelayProvider::Custom);
     if relay.port.get() == 25

@@ -2,14 +2,15 @@
 //! users by role, inbound, the relay, the addressing and the host's own
 //! address.
 
-use crate::declaration::Declaration;
+use crate::declaration::{Declaration, RelayHost};
 use crate::error::Error;
 use crate::names::{DomainName, PublicIpv6};
 use crate::provider::PmgIdentity;
 
 use super::{
     Addressing, Diagnostics, HostAddress, Inbound, Relay, UserRoles, check_record_names,
-    classify_users, host_address, resolve_addressing, resolve_inbound, resolve_relay,
+    classify_users, host_address, relay_host_path, relay_is_this_vm, resolve_addressing,
+    resolve_inbound, resolve_relay,
 };
 
 /// The declaration after the rules that relate its fields: what every
@@ -77,6 +78,14 @@ pub(super) fn resolve_site<'a>(
     };
     let relay = resolve_relay(decl, &hostname, &roles, pmg, d);
     let addressing = resolve_addressing(decl, &roles, d);
+    // A name the updater keeps at the WAN address reaches the VM too.
+    if let (Some(relay), Some(Addressing::Ddns(setup))) = (&relay, &addressing)
+        && let RelayHost::Name(name) = &relay.host
+        && let Some(updated) = setup.covering_name(name)
+    {
+        let why = format!("{name} is kept at this site's WAN address by ddns-updater ({updated})");
+        relay_is_this_vm(&why, relay.port, &relay_host_path(decl, &roles), d);
+    }
 
     if decl.ipv6_ptr && decl.public_ipv6.is_none() {
         d.error(
@@ -93,7 +102,7 @@ pub(super) fn resolve_site<'a>(
         d.error(
             "publicIPv6",
             format!(
-                "{hostname} is a CNAME to the dyndns name {target}, and a CNAME cannot carry an AAAA ({} ) beside it (RFC 1034 §3.6.2); list {hostname}'s own label in domainProvider.hosts so it gets A records directly",
+                "{hostname} is a CNAME to the dyndns name {target}, and a CNAME cannot carry an AAAA ({}) beside it (RFC 1034 §3.6.2); list {hostname}'s own label in domainProvider.hosts so it gets A records directly",
                 v6.addr()
             ),
         );

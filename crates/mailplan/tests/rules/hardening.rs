@@ -251,6 +251,35 @@ fn a_relay_that_loops_back_to_the_vm_is_refused() {
     );
 }
 
+#[test]
+fn a_relay_at_a_name_the_dyndns_updater_keeps_loops_back_too() {
+    let dyndns = |relay_host: &str, port: u16| {
+        json!({
+            "domainProvider": { "provider": "noip", "hosts": ["acme"], "domain": "ddns.net",
+                "username": "login", "secretKey": "password" },
+            "users": [ { "name": "ddns", "passwordFile": "/run/secrets/ddns", "roles": ["domain-provider"] } ],
+            "mailRelay": { "host": relay_host, "port": port, "user": "relay@example.com",
+                "passwordFile": "/run/secrets/relay" },
+        })
+    };
+    // The mail host is a CNAME to acme.ddns.net, which the updater keeps at
+    // the site's WAN address: the VM.
+    assert_error_at(
+        dyndns("acme.ddns.net", 587),
+        "mailRelay.host",
+        "acme.ddns.net is kept at this site's WAN address by ddns-updater (acme.ddns.net), the mail VM itself, and its own postfix listens on port 587",
+    );
+    let tunnel = plan(decl(dyndns("ACME.ddns.net", 2525)));
+    assert!(
+        warned(&tunnel, "mailRelay.host: acme.ddns.net is kept at this site's WAN address"),
+        "{:?}",
+        tunnel.warnings
+    );
+    // Another name under the provider's domain is someone else's.
+    let other = plan(decl(dyndns("relay.ddns.net", 587)));
+    assert!(!warned(&other, "WAN address"), "{:?}", other.warnings);
+}
+
 // 11. The DMARC report URI is percent-encoded.
 
 #[test]
