@@ -107,6 +107,7 @@ let
       path = /dev/null;
       function = "identity";
     } 1;
+    neitherPathNorWat = builtins.wasm { function = "identity"; } 1;
     missingExport = probe "no_such_export" 1;
     readForbidden = probe "read" "/etc/hostname";
   };

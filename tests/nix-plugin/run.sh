@@ -102,6 +102,7 @@ config_error() {
 }
 config_error unknownAttribute "unknown attribute 'extra' in first argument to \`builtins.wasm\`"
 config_error pathAndWat "'path' and 'wat' are mutually exclusive in first argument to \`builtins.wasm\`"
+config_error neitherPathNorWat "missing required 'path' or 'wat' attribute in first argument to \`builtins.wasm\`"
 
 echo "-- a WASI program loaded by path (crates/nix-wasm's wasi-echo example)"
 cargo build --quiet --release --locked -p nix-wasm --example wasi-echo --target wasm32-wasip1

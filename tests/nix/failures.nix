@@ -28,6 +28,19 @@ let
         };
       }
     );
+    # A field error in a declaration that carries an inline password: the
+    # message names the field and never the password.
+    portWithPassword = mailplan.plan (
+      base
+      // {
+        mailRelay = {
+          host = "smtp.gmail.com";
+          port = 70000;
+          user = "noreply@example.com";
+          password = "Sekr3t-inline";
+        };
+      }
+    );
     unknownAttribute = mailplan.plan (base // { publicIp = "203.0.113.5"; });
     twoRelayUsers = mailplan.plan (
       mailplan.addMailRelay {

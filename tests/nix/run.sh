@@ -70,6 +70,7 @@ expect_failure() {
   echo "ok: $case"
 }
 expect_failure port "mailRelay.port: 70000 is not a TCP port (1-65535)"
+expect_failure portWithPassword "mailRelay.port: 70000 is not a TCP port (1-65535)"
 expect_failure unknownAttribute "publicIp: is not a known attribute"
 expect_failure twoRelayUsers "users: 2 users are tagged mail-relay: users[0] (noreply@example.com), users[1] (apikey)"
 expect_failure pathLiteralSecret "mailRelay.passwordFile: write the path as a string"
