@@ -10,7 +10,8 @@
 # (test_dovecot24.py); every accepted shape of mailbox name logs in and
 # receives mail, postmaster@ included, on Dovecot 2.3 and 2.4
 # (test_mailbox_names.py); `mailplan verify` against BIND's named serving
-# each example's zones as planned and broken, a resolver that never
+# the zones of four examples and two sites of its own (one dual-stack) as
+# planned and broken, a resolver that never
 # answers, and postfix from the plan, as it is and as an open relay
 # (test_verify.py). The module's scripts and nixpkgs' rendering of its
 # dovecot settings come from tests/nixos (the nixpkgs lib in
