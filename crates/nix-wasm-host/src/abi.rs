@@ -11,27 +11,63 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::backend::{Backend, BackendError, BackendResult};
 use crate::log::SharedLog;
+use crate::model::REALISING_PATH;
+use crate::nix_log::show_error;
 use crate::value::NixString;
 
 /// Why a host function made the call trap.
 #[derive(Debug)]
 pub(crate) enum Refusal {
-    /// Misuse of the ABI, or an evaluation that failed.
-    Abi(String),
+    /// A Nix error the evaluator's host function would throw: misuse of
+    /// the ABI, or an evaluation that failed; with the trace the
+    /// evaluator's `force*` function adds to it (its `errorCtx`), if any.
+    Nix {
+        message: String,
+        trace: Option<String>,
+    },
     /// The guest called `panic`.
     Panic(String),
     /// A limit of this host.
     Limit(String),
     /// A WASI module called `return_to_nix`, which ends the call.
     Returned,
+    /// A host function was called while the module was being
+    /// instantiated.
+    NoInstance,
 }
 
+impl Refusal {
+    /// The error's own message (without Nix's `error: ` and trace).
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Refusal::Nix { message, .. } | Refusal::Limit(message) => message.clone(),
+            Refusal::Panic(message) => format!("Wasm panic: {message}"),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Why a host function was refused while instantiating.
+const NO_INSTANCE: &str = "a host function was called while the module was being instantiated \
+     (from its start function); the evaluator does not allow that either \
+     (its host functions fail there with C++'s \"bad any_cast\")";
+
+/// As the evaluator's trap carries it: a Nix error as its `what()` shows
+/// it (`error: …`, with its trace; the evaluator's `regFun` turns it into
+/// a wasmtime trap with that text), anything else as its message.
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Refusal::Abi(message) | Refusal::Limit(message) => f.write_str(message),
-            Refusal::Panic(message) => write!(f, "Wasm panic: {message}"),
+            Refusal::Nix { message, trace } => {
+                let traces: Vec<&str> = trace.iter().map(String::as_str).collect();
+                f.write_str(&show_error(&traces, message))
+            }
+            Refusal::Panic(message) => {
+                f.write_str(&show_error(&[], &format!("Wasm panic: {message}")))
+            }
+            Refusal::Limit(message) => f.write_str(message),
             Refusal::Returned => f.write_str("return_to_nix"),
+            Refusal::NoInstance => f.write_str(NO_INSTANCE),
         }
     }
 }
@@ -42,7 +78,10 @@ type Result<T> = wasmtime::Result<T>;
 type Ctx<'a, B> = Caller<'a, CallState<B>>;
 
 fn abi(message: impl Into<String>) -> wasmtime::Error {
-    wasmtime::Error::new(Refusal::Abi(message.into()))
+    wasmtime::Error::new(Refusal::Nix {
+        message: message.into(),
+        trace: None,
+    })
 }
 
 fn limit(message: impl Into<String>) -> wasmtime::Error {
@@ -57,9 +96,31 @@ fn out_of_bounds() -> wasmtime::Error {
 fn refused(error: BackendError) -> wasmtime::Error {
     match error {
         BackendError::Evaluation(message) => abi(message),
+        BackendError::Traced { trace, message } => wasmtime::Error::new(Refusal::Nix {
+            message,
+            trace: Some(trace),
+        }),
         BackendError::Limit(message) => limit(message),
     }
 }
+
+/// The trace the evaluator's `force*` functions add to their errors
+/// (`errorCtx`), for an error that has none yet.
+fn traced(trace: &'static str) -> impl Fn(wasmtime::Error) -> wasmtime::Error {
+    move |mut error| {
+        if let Some(Refusal::Nix {
+            trace: t @ None, ..
+        }) = error.downcast_mut::<Refusal>()
+        {
+            *t = Some(trace.to_string());
+        }
+        error
+    }
+}
+
+/// `forceInt`, `forceFloat`, `forceBool` and `forceString` of the
+/// evaluator's `get_*` and `copy_string`.
+const FROM_WASM: &str = "while evaluating a value from Wasm";
 
 /// The state of one call: the value table, the backend the values live
 /// in, what the guest reported, and the limits that apply.
@@ -110,12 +171,8 @@ impl<B: Backend> CallState<B> {
     /// (the evaluator sets up its side only after instantiation, so a start
     /// function calling the host fails there too).
     fn memory(&self) -> Result<Memory> {
-        self.memory.ok_or_else(|| {
-            abi(
-                "a host function was called while the module was being instantiated \
-                 (from its start function); the evaluator does not allow that either",
-            )
-        })
+        self.memory
+            .ok_or_else(|| wasmtime::Error::new(Refusal::NoInstance))
     }
 
     fn value(&self, id: u32) -> Result<B::Value> {
@@ -140,6 +197,22 @@ impl<B: Backend> CallState<B> {
     ) -> Result<T> {
         let value = self.value(id)?;
         operation(&mut self.backend, &value).map_err(refused)
+    }
+
+    /// Runs a backend operation on the value of `id` forced first, as
+    /// the evaluator's `forceAttrs` and `forceList` do: an error forcing
+    /// it is the value's own, an error of the operation (a type error)
+    /// carries `trace`.
+    fn with_forced<T>(
+        &mut self,
+        id: u32,
+        trace: &'static str,
+        operation: impl FnOnce(&mut B, &B::Value) -> BackendResult<T>,
+    ) -> Result<T> {
+        let forced = self.with(id, |b, v| b.force(v))?;
+        operation(&mut self.backend, &forced)
+            .map_err(refused)
+            .map_err(traced(trace))
     }
 
     /// Adds a value the backend makes to the table.
@@ -297,7 +370,9 @@ fn make_int<B: Backend>(mut c: Ctx<'_, B>, n: i64) -> Result<u32> {
 }
 
 fn get_int<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<i64> {
-    c.data_mut().with(id, |b, v| b.get_int(v))
+    c.data_mut()
+        .with(id, |b, v| b.get_int(v))
+        .map_err(traced(FROM_WASM))
 }
 
 fn make_float<B: Backend>(mut c: Ctx<'_, B>, x: f64) -> Result<u32> {
@@ -306,7 +381,9 @@ fn make_float<B: Backend>(mut c: Ctx<'_, B>, x: f64) -> Result<u32> {
 
 /// Integers are accepted and converted, as Nix's `forceFloat` does.
 fn get_float<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<f64> {
-    c.data_mut().with(id, |b, v| b.get_float(v))
+    c.data_mut()
+        .with(id, |b, v| b.get_float(v))
+        .map_err(traced(FROM_WASM))
 }
 
 fn make_string<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32> {
@@ -315,7 +392,10 @@ fn make_string<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32>
 }
 
 fn copy_string<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let text = c.data_mut().with(id, |b, v| b.get_string(v))?;
+    let text = c
+        .data_mut()
+        .with(id, |b, v| b.get_string(v))
+        .map_err(traced(FROM_WASM))?;
     copy_out(&mut c, text.as_bytes(), ptr, max_len)
 }
 
@@ -346,7 +426,10 @@ fn make_bool<B: Backend>(mut c: Ctx<'_, B>, b: i32) -> Result<u32> {
 }
 
 fn get_bool<B: Backend>(mut c: Ctx<'_, B>, id: u32) -> Result<i32> {
-    c.data_mut().with(id, |b, v| b.get_bool(v)).map(i32::from)
+    c.data_mut()
+        .with(id, |b, v| b.get_bool(v))
+        .map_err(traced(FROM_WASM))
+        .map(i32::from)
 }
 
 fn make_null<B: Backend>(mut c: Ctx<'_, B>) -> Result<u32> {
@@ -359,9 +442,12 @@ fn make_list<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32> {
 }
 
 fn copy_list<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
+    // `forceList`: only a type error carries its trace.
     let (len, items) = c
         .data_mut()
-        .with(id, |b, v| b.get_list(v, max_len as usize))?;
+        .with_forced(id, "while getting a list from Wasm", |b, v| {
+            b.get_list(v, max_len as usize)
+        })?;
     let count = u32::try_from(len).map_err(|_| abi("list too long for Wasm"))?;
     // As the evaluator: the ids written must be in memory, and nothing is
     // checked when they do not fit.
@@ -395,9 +481,11 @@ fn make_attrset<B: Backend>(mut c: Ctx<'_, B>, ptr: u32, len: u32) -> Result<u32
 
 /// Writes one (value id, name length) record per attribute.
 fn copy_attrset<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, max_len: u32) -> Result<u32> {
-    let (len, attrs) = c
-        .data_mut()
-        .with(id, |b, v| b.get_attrs(v, max_len as usize))?;
+    let (len, attrs) =
+        c.data_mut()
+            .with_forced(id, "while copying an attrset into Wasm", |b, v| {
+                b.get_attrs(v, max_len as usize)
+            })?;
     let count = u32::try_from(len).map_err(|_| abi("set too large for Wasm"))?;
     // As the evaluator: when the records fit, the whole buffer of max_len
     // records must be in memory; when they do not, nothing is checked.
@@ -421,6 +509,11 @@ fn copy_attrname<B: Backend>(
     ptr: u32,
     len: u32,
 ) -> Result<()> {
+    // `forceAttrs` (a type error with its trace), then the lookup.
+    c.data_mut()
+        .with_forced(id, "while copying an attr name into Wasm", |b, v| {
+            b.get_attrs(v, 0)
+        })?;
     let name = c
         .data_mut()
         .with(id, |b, v| b.get_attr_name(v, index as usize))?
@@ -436,7 +529,12 @@ fn copy_attrname<B: Backend>(
 /// Returns 0 for a missing attribute; the attribute's value is not forced.
 fn get_attr<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, len: u32) -> Result<u32> {
     let name = read_text(&c, ptr, len)?;
-    match c.data_mut().with(id, |b, v| b.get_attr(v, &name))? {
+    let found = c
+        .data_mut()
+        .with_forced(id, "while getting an attribute from Wasm", |b, v| {
+            b.get_attr(v, &name)
+        })?;
+    match found {
         Some(value) => c.data_mut().push(value),
         None => Ok(0),
     }
@@ -446,7 +544,9 @@ fn get_attr<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, len: u32) -> Resul
 fn call_function<B: Backend>(mut c: Ctx<'_, B>, function: u32, ptr: u32, len: u32) -> Result<u32> {
     // As the evaluator, the function is forced (and checked) before the
     // arguments are read.
-    c.data_mut().with(function, |b, f| b.check_function(f))?;
+    c.data_mut()
+        .with(function, |b, f| b.check_function(f))
+        .map_err(traced("while calling a function from Wasm"))?;
     let function = c.data().value(function)?;
     let args = read_values(&c, ptr, len)?;
     c.data_mut().make(|b| b.call_function(&function, args))
@@ -458,13 +558,25 @@ fn make_app<B: Backend>(mut c: Ctx<'_, B>, function: u32, ptr: u32, len: u32) ->
         c.data().memory()?;
         return Ok(function);
     }
-    let args = read_values(&c, ptr, len)?;
-    let function = c.data().value(function)?;
+    // As the evaluator: the array is checked against memory, then the
+    // function's id, then each argument's.
+    let ids = read_ids(&c, ptr, len)?;
+    let state = c.data();
+    let function = state.value(function)?;
+    let args = ids
+        .iter()
+        .map(|id| state.value(*id))
+        .collect::<Result<Vec<_>>>()?;
     c.data_mut().make(|b| b.make_app(&function, args))
 }
 
 fn read_file<B: Backend>(mut c: Ctx<'_, B>, id: u32, ptr: u32, len: u32) -> Result<u32> {
-    let (path, bytes) = c.data_mut().with(id, |b, v| b.read_file(v))?;
+    // `realisePath`: forcing the value is part of coercing it to a path.
+    let path = c
+        .data_mut()
+        .with(id, |b, v| b.force(v))
+        .map_err(traced(REALISING_PATH))?;
+    let (path, bytes) = c.data_mut().backend.read_file(&path).map_err(refused)?;
     if u32::try_from(bytes.len()).is_err() {
         return Err(abi(format!(
             "file '{path}' is too large to process in Wasm (size: {})",

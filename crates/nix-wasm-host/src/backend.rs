@@ -15,6 +15,15 @@ pub enum BackendError {
     /// Forcing or building a value failed (a `throw`, a type error, a
     /// file that cannot be read, …): the evaluator's message.
     Evaluation(String),
+    /// An evaluation error with the trace line the evaluator adds to it
+    /// where it happened (its `errorCtx`, e.g. "while realising the
+    /// context of a path").
+    Traced {
+        /// The trace line, without the leading `… `.
+        trace: String,
+        /// The error's message.
+        message: String,
+    },
     /// A limit of the backend was hit.
     Limit(String),
 }

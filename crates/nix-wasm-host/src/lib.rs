@@ -92,6 +92,7 @@ pub mod conformance {}
 mod log;
 mod model;
 pub mod nix_expr;
+pub mod nix_log;
 mod plugin;
 mod show;
 pub mod value;
@@ -114,34 +115,39 @@ pub enum HostError {
     /// The wasmtime engine could not be set up.
     #[error("cannot set up the Wasm engine: {0}")]
     Engine(String),
-    /// The module file could not be read.
-    #[error("cannot read Wasm module '{path}': {message}")]
+    /// The module file could not be read: the evaluator's message ("path
+    /// '…' does not exist", "file '…' is not a regular file", "access to
+    /// absolute path '…' is forbidden in pure evaluation mode …").
+    #[error("{message}")]
     Read {
         /// The file.
         path: String,
-        /// The I/O error.
+        /// The evaluator's message.
         message: String,
     },
-    /// The module is not valid WebAssembly (or WAT).
-    #[error("cannot compile Wasm module '{module}': {message}")]
+    /// The module is not valid WebAssembly (or WAT). As in the evaluator,
+    /// the message is wasmtime's error alone, as wasmtime's C API words it
+    /// (`{:?}`: the error, then its causes).
+    #[error("{message}")]
     Compile {
         /// The module's name.
         module: String,
-        /// wasmtime's reason.
+        /// wasmtime's error.
         message: String,
     },
     /// The module imports something the host does not provide, or with
-    /// another type.
-    #[error("cannot link Wasm module '{module}': {message}")]
+    /// another type; wasmtime's error alone, as in the evaluator.
+    #[error("{message}")]
     Link {
         /// The module's name.
         module: String,
-        /// wasmtime's reason.
+        /// wasmtime's error.
         message: String,
     },
     /// The module needs more than the instance pool gives (see
-    /// [`Limits`]; the evaluator's are [`Limits::evaluator`]).
-    #[error("Wasm module '{module}' does not fit the instance pool: {message}")]
+    /// [`Limits`]; the evaluator's are [`Limits::evaluator`]): wasmtime's
+    /// compile error alone, as in the evaluator.
+    #[error("{message}")]
     Unsupported {
         /// The module's name.
         module: String,
@@ -165,32 +171,42 @@ pub enum HostError {
     Poisoned,
 }
 
-/// Why a call failed. Messages follow the evaluator's where it has one.
+/// Why a call failed. Each displays as the evaluator's message, except
+/// [`CallError::Panic`] and [`CallError::Host`] raised while the module
+/// ran: they display as the host function's message, which the evaluator
+/// shows inside wasmtime's backtrace ([`CallReport::error_message`] has
+/// that whole text, [`CallReport::nix_error`] the error as Nix prints it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
-    /// The plugin called `panic` (how plugins report errors).
+    /// The plugin called `panic` (how plugins report errors). Bytes that
+    /// are not UTF-8 are replaced by U+FFFD, as in the evaluator, whose
+    /// message passes through wasmtime's trap, a Rust string.
     #[error("Wasm panic: {0}")]
     Panic(String),
     /// A host function refused the call: an invalid value id, a value of
     /// the wrong type, guest memory out of bounds, a thunk that failed
-    /// when forced, …
+    /// when forced, …; or forcing the result failed.
     #[error("{0}")]
     Host(String),
-    /// The module trapped on its own (unreachable, division by zero,
-    /// memory access out of bounds inside Wasm, stack overflow, …);
-    /// wasmtime's message with the Wasm backtrace.
-    #[error("Wasm trap: {0}")]
+    /// wasmtime's error, as the evaluator shows it (wasmtime's C API
+    /// formats it with `{:?}`): a trap of the module's own (unreachable,
+    /// division by zero, memory access out of bounds inside Wasm, stack
+    /// overflow, …, or a WASI program's `proc_exit` or `return_to_nix(0)`)
+    /// after its Wasm backtrace, or an entry point called with the wrong
+    /// parameters.
+    #[error("{0}")]
     Trap(String),
     /// A limit of this host was hit (see [`Limits`]).
     #[error("{0}")]
     Limit(String),
     /// The module could not be instantiated (its memory is over the
-    /// limit, its start function trapped, …).
-    #[error("cannot instantiate Wasm module '{module}': {message}")]
+    /// limit, its start function trapped, …): wasmtime's error alone, as
+    /// in the evaluator.
+    #[error("{message}")]
     Instantiate {
         /// The module's name.
         module: String,
-        /// wasmtime's reason.
+        /// wasmtime's error.
         message: String,
     },
     /// A required export is missing.

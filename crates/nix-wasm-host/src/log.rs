@@ -10,9 +10,12 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi_io::poll::Pollable;
 use wasmtime_wasi_io::streams::{OutputStream, StreamResult};
 
+use crate::value::NixString;
+
 /// A warning a plugin made. It displays as the evaluator words it after
 /// `warning: `: `'<module>' function '<function>': <message>`, or
-/// `'<module>': <message>` for a WASI module.
+/// `'<module>': <message>` for a WASI module; [`Warning::to_bytes`] keeps
+/// the message's bytes as they are, as the evaluator prints them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// The module's name: its file name, or [`crate::INLINE_WAT`].
@@ -21,8 +24,24 @@ pub struct Warning {
     /// `nix_wasm_init_v1` for warnings made while initialising. `None` for
     /// a WASI module, which the evaluator names without a function.
     pub function: Option<String>,
-    /// The message, as the plugin wrote it (invalid UTF-8 replaced).
-    pub message: String,
+    /// The message, as the plugin wrote it: any bytes (it displays with
+    /// invalid UTF-8 replaced).
+    pub message: NixString,
+}
+
+impl Warning {
+    /// The warning as the evaluator prints it after `warning: `, the
+    /// message's bytes as the plugin wrote them (Nix's `warn` formats
+    /// them into a `std::string` untouched).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = match &self.function {
+            Some(function) => format!("'{}' function '{function}': ", self.module),
+            None => format!("'{}': ", self.module),
+        }
+        .into_bytes();
+        out.extend_from_slice(self.message.as_bytes());
+        out
+    }
 }
 
 impl std::fmt::Display for Warning {
@@ -108,7 +127,7 @@ impl WarningLog {
         let warning = Warning {
             module: self.module.clone(),
             function: self.function.clone(),
-            message: String::from_utf8_lossy(message).into_owned(),
+            message: NixString::from(message),
         };
         if let Some(listener) = &mut self.listener {
             listener(&warning);
@@ -184,14 +203,18 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let listener = {
             let seen = Arc::clone(&seen);
-            Box::new(move |w: &Warning| seen.lock().unwrap().push(w.message.clone()))
+            Box::new(move |w: &Warning| seen.lock().unwrap().push(w.message.to_string()))
         };
         let log = SharedLog::new("m.wasm", Some(listener));
         log.write_output(b"one\ntw");
         assert_eq!(*seen.lock().unwrap(), ["one"], "told as it happens");
         log.write_output(b"o\n\nthree");
         log.warn(b"from warn");
-        let messages: Vec<String> = log.finish().into_iter().map(|w| w.message).collect();
+        let messages: Vec<String> = log
+            .finish()
+            .into_iter()
+            .map(|w| w.message.to_string())
+            .collect();
         assert_eq!(messages, ["one", "two", "", "from warn", "three"]);
         assert!(log.finish().is_empty());
     }

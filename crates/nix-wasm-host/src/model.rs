@@ -301,21 +301,33 @@ impl Backend for Model {
         Ok(thunk)
     }
 
+    /// As `realisePath` and `SourcePath::readFile`: forcing and coercing
+    /// fail with the trace "while realising the context of a path";
+    /// reading fails in the source accessor's words, naming the resolved
+    /// file, which is also the name returned.
     fn read_file(&mut self, path: &NixValue) -> BackendResult<(String, Vec<u8>)> {
-        let value = self.forced(path)?;
-        let path = coerce_to_path(&value)?;
-        let file = self.file_access.realise(&file_name(&path))?;
-        let bytes = std::fs::read(file).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!("path '{path}' does not exist"),
-            _ => format!("cannot read file '{path}': {e}"),
+        let realising = |message: String| BackendError::Traced {
+            trace: REALISING_PATH.into(),
+            message,
+        };
+        let value = self.forced(path).map_err(|e| match e {
+            BackendError::Evaluation(message) => realising(message),
+            other => other,
         })?;
-        Ok((path.to_string(), bytes))
+        let path = coerce_to_path(&value).map_err(realising)?;
+        let file = self.file_access.realise(&file_name(&path))?;
+        let bytes = crate::access::read(&file)?;
+        Ok((file.display().to_string(), bytes))
     }
 
     fn force(&mut self, value: &NixValue) -> BackendResult<NixValue> {
         self.forced(value)
     }
 }
+
+/// The trace `realisePath` adds to an error forcing or coercing its
+/// argument (`coerceToPath`'s `errorCtx`).
+pub(crate) const REALISING_PATH: &str = "while realising the context of a path";
 
 /// A type error as Nix words it: "expected an integer but found a
 /// string: \"x\"".

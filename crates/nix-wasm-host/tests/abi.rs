@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{attrs, call, failure, json, probe, probe_with, temp_dir};
+use common::{attrs, call, failure, json, probe, probe_with, run_module, temp_dir};
 use nix_wasm_host::{CallError, FileAccess, Host, Limits, MAX_DEPTH, NixValue, Warning, function};
 use serde_json::json;
 
@@ -748,7 +748,155 @@ fn wasm_traps_carry_wasmtime_messages() {
     let CallError::Trap(message) = &err else {
         panic!("{err:?}")
     };
-    assert!(message.contains("unreachable"), "{message}");
+    // wasmtime's message alone, as the evaluator shows it: the Wasm
+    // backtrace, then the trap.
+    assert!(
+        message.starts_with("error while executing at wasm backtrace:\n    0: ")
+            && message.ends_with(
+                "\n\nCaused by:\n    wasm trap: wasm `unreachable` instruction executed"
+            ),
+        "{message}"
+    );
+    assert_eq!(&err.to_string(), message, "no prefix of this host's");
+}
+
+/// The evaluator's message for what a host function throws: wasmtime's
+/// trap, its Wasm backtrace first, caused by the Nix error as its
+/// `what()` shows it (`error: …`, with the trace its `force*` function
+/// adds); outside Wasm (forcing the result), the Nix error itself.
+#[test]
+fn host_function_errors_are_wasmtime_traps_caused_by_the_nix_error() {
+    let p = probe();
+    let in_wasm = |function: &str, argument: NixValue| {
+        let report = p.call_report(function, &argument);
+        assert_eq!(report.error_traces(), ["while executing a Wasm module"]);
+        let message = report.error_message().unwrap();
+        let (backtrace, cause) = message
+            .split_once("\n\nCaused by:\n")
+            .unwrap_or_else(|| panic!("{message}"));
+        assert!(
+            backtrace.starts_with("error while executing at wasm backtrace:\n    0: "),
+            "{message}"
+        );
+        cause.to_string()
+    };
+    assert_eq!(
+        in_wasm("panic", NixValue::Null),
+        "    error: Wasm panic: boom"
+    );
+    assert_eq!(
+        in_wasm("bad_id", NixValue::Null),
+        "    error: invalid ValueId 12345"
+    );
+    assert_eq!(
+        in_wasm("int_plus_one", NixValue::string("5")),
+        "    error:\n           … while evaluating a value from Wasm\n    \n           error: expected an integer but found a string: \"5\""
+    );
+    assert_eq!(
+        in_wasm("int_plus_one", NixValue::throw("boom-arg")),
+        "    error:\n           … while evaluating a value from Wasm\n    \n           error: boom-arg",
+        "forceInt traces forcing too"
+    );
+    assert_eq!(
+        in_wasm("list_roundtrip", attrs(vec![])),
+        "    error:\n           … while getting a list from Wasm\n    \n           error: expected a list but found a set: { }"
+    );
+    assert_eq!(
+        in_wasm("list_roundtrip", NixValue::throw("boom-arg")),
+        "    error: boom-arg",
+        "forceList traces only its type error"
+    );
+    assert_eq!(
+        in_wasm("attrs_roundtrip", NixValue::Int(1)),
+        "    error:\n           … while copying an attrset into Wasm\n    \n           error: expected a set but found an integer: 1"
+    );
+    assert_eq!(
+        in_wasm("get_x", NixValue::Int(1)),
+        "    error:\n           … while getting an attribute from Wasm\n    \n           error: expected a set but found an integer: 1"
+    );
+    assert_eq!(
+        in_wasm(
+            "call_f",
+            attrs(vec![("f", NixValue::Int(1)), ("x", NixValue::Null)])
+        ),
+        "    error:\n           … while calling a function from Wasm\n    \n           error: expected a function but found an integer: 1"
+    );
+    assert_eq!(
+        in_wasm("read", NixValue::Int(3)),
+        "    error:\n           … while realising the context of a path\n    \n           error: cannot coerce an integer to a string: 3"
+    );
+
+    // As Nix prints it: every line under `error: `, blank ones empty.
+    let report = p.call_report("int_plus_one", &NixValue::string("5"));
+    let printed = String::from_utf8(report.nix_error().unwrap()).unwrap();
+    assert!(
+        printed.starts_with("error:\n       … while executing a Wasm module\n\n       error: error while executing at wasm backtrace:\n")
+            && printed.ends_with("\n\n       Caused by:\n           error:\n                  … while evaluating a value from Wasm\n\n                  error: expected an integer but found a string: \"5\""),
+        "{printed}"
+    );
+
+    // Forcing the result happens after the module ran: the error itself.
+    let report = p.call_report("identity", &NixValue::throw("late"));
+    assert_eq!(
+        report.result.as_ref().unwrap_err(),
+        &CallError::Host("late".into())
+    );
+    assert_eq!(report.error_message().unwrap(), "late");
+    assert_eq!(
+        String::from_utf8(report.nix_error().unwrap()).unwrap(),
+        "error:\n       … while executing a Wasm module\n\n       error: late"
+    );
+}
+
+/// `make_app` checks the array against memory, then the function's id,
+/// then the arguments' ids, in the evaluator's order.
+#[test]
+fn make_app_checks_the_function_before_the_arguments() {
+    let p = run_module(
+        r#"(i32.store (i32.const 0) (i32.const 777))
+           (call $make_app (i32.const 555) (i32.const 0) (i32.const 1))"#,
+    );
+    assert_eq!(
+        failure(&p, "run", NixValue::Null),
+        CallError::Host("invalid ValueId 555".into())
+    );
+    let p = run_module(r#"(call $make_app (i32.const 555) (i32.const 65535) (i32.const 1))"#);
+    assert_eq!(
+        failure(&p, "run", NixValue::Null),
+        CallError::Host("Wasm memory access out of bounds".into())
+    );
+}
+
+/// `panic` and `warn` take any bytes. The evaluator's panic message passes
+/// through wasmtime's trap, a Rust string made with
+/// `String::from_utf8_lossy`, so bytes that are not UTF-8 become U+FFFD
+/// there too; a warning is printed with its bytes as they are.
+#[test]
+fn panic_and_warn_with_bytes_that_are_not_utf8() {
+    let p = run_module(
+        r#"(i32.store (i32.const 0) (i32.const 0x0021feff))
+           (call $warn (i32.const 0) (i32.const 3))
+           (call $panic (i32.const 0) (i32.const 3))
+           (i32.const 0)"#,
+    );
+    let report = p.call_report("run", &NixValue::Null);
+    assert_eq!(
+        report.result.as_ref().unwrap_err(),
+        &CallError::Panic("\u{fffd}\u{fffd}!".into())
+    );
+    assert!(
+        report
+            .error_message()
+            .unwrap()
+            .ends_with("\n\nCaused by:\n    error: Wasm panic: \u{fffd}\u{fffd}!"),
+        "{:?}",
+        report.error_message()
+    );
+    assert_eq!(report.warnings[0].message.as_bytes(), b"\xff\xfe!");
+    assert_eq!(
+        report.warnings[0].to_bytes(),
+        b"'run.wat' function 'run': \xff\xfe!"
+    );
 }
 
 #[test]

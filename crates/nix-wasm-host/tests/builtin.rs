@@ -24,6 +24,12 @@ fn outcome(config: NixValue, argument: NixValue) -> Result<serde_json::Value, St
         .map_err(|e| e.to_string())
 }
 
+/// The failure as Nix prints it (traces, then the message).
+fn printed(config: NixValue, argument: NixValue) -> String {
+    let report = Host::new().unwrap().builtins_wasm(&config, &argument, None);
+    String::from_utf8(report.nix_error().expect("the call failed")).unwrap()
+}
+
 const WASI_PROGRAM: &str = r#"(module
   (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
   (import "env" "make_int" (func $make_int (param i64) (result i32)))
@@ -81,6 +87,15 @@ fn only_path_wat_and_function_are_allowed_and_exactly_one_of_path_and_wat() {
         outcome(NixValue::Int(1), NixValue::Null),
         Err("expected a set but found an integer: 1".into())
     );
+    // Before the evaluator's `try`: no "while executing a Wasm module".
+    assert_eq!(
+        printed(NixValue::Int(1), NixValue::Null),
+        "error:\n       … while evaluating the first argument to `builtins.wasm`\n\n       error: expected a set but found an integer: 1"
+    );
+    assert_eq!(
+        printed(attrs(vec![("args", NixValue::Null)]), NixValue::Null),
+        "error: unknown attribute 'args' in first argument to `builtins.wasm`"
+    );
 }
 
 #[test]
@@ -120,6 +135,10 @@ fn path_is_anything_that_coerces_to_an_absolute_path() {
         outcome(with_path(attrs(vec![])), NixValue::Int(1)),
         Err("cannot coerce a set to a string: { }".into())
     );
+    assert_eq!(
+        printed(with_path(NixValue::string("probe.wasm")), NixValue::Int(1)),
+        "error:\n       … while executing a Wasm module\n\n       … while realising the context of a path\n\n       error: string 'probe.wasm' doesn't represent an absolute path"
+    );
 }
 
 #[test]
@@ -143,9 +162,10 @@ fn binary_modules_come_only_through_path_and_text_only_through_wat() {
         NixValue::Null,
     )
     .unwrap_err();
-    assert!(
-        error.starts_with("cannot compile Wasm module '<inline wat>': "),
-        "{error}"
+    assert_eq!(
+        error,
+        wat::parse_str("(module").unwrap_err().to_string(),
+        "wasmtime's wat2wasm message alone, as in the evaluator"
     );
     let binary = std::fs::read(probe_wasm()).unwrap();
     assert_eq!(
@@ -153,7 +173,7 @@ fn binary_modules_come_only_through_path_and_text_only_through_wat() {
             attrs(vec![("wat", NixValue::string(binary)), function.clone()]),
             NixValue::Null
         ),
-        Err("cannot compile Wasm module '<inline wat>': input was not valid utf-8".into())
+        Err("input was not valid utf-8".into())
     );
     assert_eq!(
         outcome(
@@ -161,6 +181,78 @@ fn binary_modules_come_only_through_path_and_text_only_through_wat() {
             NixValue::Null
         ),
         Err("expected a string but found an integer: 1".into())
+    );
+    assert_eq!(
+        printed(
+            attrs(vec![
+                ("wat", NixValue::Int(1)),
+                ("function", NixValue::Null)
+            ]),
+            NixValue::Null
+        ),
+        "error:\n       … while executing a Wasm module\n\n       … while evaluating the 'wat' attribute\n\n       error: expected a string but found an integer: 1"
+    );
+}
+
+#[test]
+fn a_missing_module_file_does_not_exist_as_nix_says() {
+    let missing = common::temp_dir("missing").join("plugin.wasm");
+    let config = attrs(vec![
+        ("path", path_value(&missing)),
+        ("function", NixValue::string("f")),
+    ]);
+    assert_eq!(
+        outcome(config.clone(), NixValue::Null),
+        Err(format!("path '{}' does not exist", missing.display()))
+    );
+    assert_eq!(
+        printed(config, NixValue::Null),
+        format!(
+            "error:\n       … while executing a Wasm module\n\n       error: path '{}' does not exist",
+            missing.display()
+        )
+    );
+}
+
+#[test]
+fn the_module_is_instantiated_before_function_is_read() {
+    // A start function that traps: its trap, whatever `function` is.
+    let trapping =
+        r#"(module (memory (export "memory") 1) (func $start unreachable) (start $start))"#;
+    for function in [
+        None,
+        Some(NixValue::Int(1)),
+        Some(NixValue::throw("never forced")),
+    ] {
+        let config = attrs(
+            [Some(("wat", NixValue::string(trapping)))]
+                .into_iter()
+                .chain(function.map(|f| Some(("function", f))))
+                .flatten()
+                .collect(),
+        );
+        let error = outcome(config, NixValue::Null).unwrap_err();
+        assert!(
+            error.starts_with("error while executing at wasm backtrace:\n")
+                && error.ends_with(
+                    "\n\nCaused by:\n    wasm trap: wasm `unreachable` instruction executed"
+                ),
+            "{error}"
+        );
+    }
+    // No memory export: that, before a WASI program's `function` is refused.
+    let no_memory = r#"(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+      (func (export "_start")))"#;
+    assert_eq!(
+        outcome(
+            attrs(vec![
+                ("wat", NixValue::string(no_memory)),
+                ("function", NixValue::string("f"))
+            ]),
+            NixValue::Null
+        ),
+        Err("Wasm module '<inline wat>' does not export 'memory'".into())
     );
 }
 
@@ -209,6 +301,13 @@ fn function_is_required_for_plain_modules_and_refused_for_wasi_programs() {
             NixValue::Null
         ),
         Err("expected a string but found an integer: 1".into())
+    );
+    assert_eq!(
+        printed(
+            attrs(vec![probe.clone(), ("function", NixValue::Int(1))]),
+            NixValue::Null
+        ),
+        "error:\n       … while executing a Wasm module\n\n       … while evaluating the 'function' attribute\n\n       error: expected a string but found an integer: 1"
     );
     assert_eq!(
         outcome(

@@ -31,6 +31,14 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
+/// The start of an error raised in a host function, as Nix prints it:
+/// the builtin's trace, then wasmtime's trap with its Wasm backtrace.
+const IN_WASM: &str = "error:\n       … while executing a Wasm module\n\n       error: error while executing at wasm backtrace:\n";
+
+/// The end of a plugin's `panic("boom")` as Nix prints it: the trap's
+/// cause, the Nix error's own text.
+const BOOM: &str = "\n\n       Caused by:\n           error: Wasm panic: boom\n";
+
 #[test]
 fn json_output() {
     let out = run(
@@ -107,11 +115,52 @@ fn warnings_go_to_stderr_like_nix() {
         "warning: 'probe.wasm' function 'warn_twice': a\nwarning: 'probe.wasm' function 'warn_twice': b\n"
     );
     let out = run(&["warn_then_panic"], None);
-    assert_eq!(
-        text(&out.stderr),
-        "warning: 'probe.wasm' function 'warn_then_panic': a\nerror: Wasm panic: boom\n",
-        "warnings of a failed call come first, as Nix prints them as they happen"
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: 'probe.wasm' function 'warn_then_panic': a\n{IN_WASM}"
+        )) && stderr.ends_with(BOOM),
+        "warnings of a failed call come first, as Nix prints them as they happen: {stderr}"
     );
+}
+
+/// Nix writes a warning's bytes as they are, through its log filter:
+/// escape sequences, carriage returns and bells dropped, tabs expanded to
+/// the next multiple of 8 columns (counted from `warning: `).
+#[test]
+fn warnings_keep_their_bytes_through_nix_s_log_filter() {
+    let dir = temp_dir("runner-bytes");
+    let module = dir.join("bytes.wat");
+    std::fs::write(
+        &module,
+        r#"(module
+  (import "env" "warn" (func $warn (param i32 i32)))
+  (import "env" "make_null" (func $make_null (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "\ff\fe!")
+  (data (i32.const 16) "a\tb\1b[1mc\0d\07d")
+  (func (export "nix_wasm_init_v1"))
+  (func (export "f") (param i32) (result i32)
+    (call $warn (i32.const 0) (i32.const 3))
+    (call $warn (i32.const 16) (i32.const 11))
+    (call $make_null)))"#,
+    )
+    .unwrap();
+    let out = run_on(&module, &["--wat", "f"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let prefix = "warning: '<inline wat>' function 'f': ";
+    assert_eq!(prefix.len(), 38);
+    let mut expected = prefix.as_bytes().to_vec();
+    expected.extend_from_slice(b"\xff\xfe!\n");
+    // "a" ends at column 39: the tab fills to 40.
+    expected.extend_from_slice(format!("{prefix}a b{}", "cd\n").as_bytes());
+    assert_eq!(
+        out.stderr,
+        expected,
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -121,17 +170,37 @@ fn failures_in_nix_mode_become_a_throw() {
         out.status.success(),
         "the throw is the result, evaluated by Nix"
     );
-    assert_eq!(text(&out.stdout), "builtins.throw \"Wasm panic: boom\"\n");
+    // The evaluator's message: wasmtime's trap, the Nix error inside.
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("builtins.throw \"error while executing at wasm backtrace:\\n")
+            && stdout.ends_with("\\n\\nCaused by:\\n    error: Wasm panic: boom\"\n"),
+        "{stdout}"
+    );
 
     let dir = temp_dir("runner-bad");
     let bad = dir.join("bad.wat");
-    std::fs::write(&bad, "(module (func (export \"f\") (i32.add)))").unwrap();
+    let source = "(module (func (export \"f\") (i32.add)))";
+    std::fs::write(&bad, source).unwrap();
     let out = run_on(&bad, &["--wat", "f", "--output", "nix"], None);
     assert!(out.status.success());
     let stdout = text(&out.stdout);
+    let compile_error = nix_wasm_host::Host::new()
+        .unwrap()
+        .compile_wat("<inline wat>", source.as_bytes())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
-        stdout.starts_with("builtins.throw \"cannot compile Wasm module '<inline wat>': "),
-        "{stdout}"
+        compile_error.starts_with("failed to compile: "),
+        "wasmtime's message: {compile_error}"
+    );
+    assert_eq!(
+        stdout,
+        format!(
+            "builtins.throw {}\n",
+            nix_wasm_host::nix_expr::quote(&compile_error)
+        )
     );
     assert!(
         !stdout.trim_end().contains('\n'),
@@ -150,14 +219,21 @@ fn failures_in_nix_mode_become_a_throw() {
 fn failures_in_json_mode_exit_1() {
     let out = run(&["panic"], None);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "error: Wasm panic: boom\n");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(IN_WASM) && stderr.ends_with(BOOM),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
     let bad_arg = run(&["identity", "--arg-expr", "{not json"], None);
     assert_eq!(bad_arg.status.code(), Some(1));
     assert!(text(&bad_arg.stderr).contains("the argument is not JSON"));
     let missing = run_on(Path::new("/nonexistent/plugin.wasm"), &["f"], None);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(text(&missing.stderr).starts_with("error: cannot read Wasm module"));
+    assert_eq!(
+        text(&missing.stderr),
+        "error:\n       … while executing a Wasm module\n\n       error: path '/nonexistent/plugin.wasm' does not exist\n"
+    );
     let function = run(&["identity", "--arg-expr", "1", "--output", "json"], None);
     assert_eq!(text(&function.stdout), "1\n");
 }
@@ -231,7 +307,9 @@ fn the_runner_has_the_evaluators_limits_unless_asked_for_strict_ones() {
     let out = run_on(&module, &["--wat", "f", "--limits", "strict"], None);
     assert!(!out.status.success());
     assert!(
-        text(&out.stderr).contains("does not fit the instance pool"),
+        text(&out.stderr).contains(
+            "\n       error: module memory does not fit in pooling allocator requirements\n"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -249,7 +327,9 @@ fn text_modules_go_through_wat_and_binary_ones_through_the_path() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.starts_with("error: cannot compile Wasm module 'probe.wat': "),
+        stderr.starts_with(
+            "error:\n       … while executing a Wasm module\n\n       error: failed to parse WebAssembly module\n\n       Caused by:\n           magic header not detected"
+        ),
         "a text file is not a binary module: {stderr}"
     );
     let out = run_on(&probe_wasm(), &["--wat", "warn_twice"], None);

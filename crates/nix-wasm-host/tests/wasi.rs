@@ -68,7 +68,11 @@ fn run(plugin: &Plugin, argument: NixValue) -> CallReport {
 }
 
 fn messages(report: &CallReport) -> Vec<String> {
-    report.warnings.iter().map(|w| w.message.clone()).collect()
+    report
+        .warnings
+        .iter()
+        .map(|w| w.message.to_string())
+        .collect()
 }
 
 #[test]
@@ -142,7 +146,27 @@ fn exiting_without_a_result_reports_the_exit() {
         .result
         .unwrap_err()
         .to_string();
-    assert!(message.contains("exit status 3"), "{message}");
+    assert!(
+        message.starts_with("error while executing at wasm backtrace:\n")
+            && message.ends_with("\n\nCaused by:\n    Exited with i32 exit status 3"),
+        "{message}"
+    );
+}
+
+/// `return_to_nix(0)` records no result: the evaluator reports `_start`'s
+/// error, the trap that ended it, as wasmtime words it.
+#[test]
+fn return_to_nix_of_id_0_reports_its_trap() {
+    let program = wasi("(call $return_to_nix (i32.const 0))");
+    let error = run(&program, NixValue::Null).result.unwrap_err();
+    let CallError::Trap(message) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        message.starts_with("error while executing at wasm backtrace:\n    0: ")
+            && message.ends_with("\n\nCaused by:\n    return_to_nix"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -198,7 +222,7 @@ fn warnings_reach_the_listener_as_they_happen() {
     (call $return_to_nix (i32.const 1))"#,
     );
     let (sender, receiver) = std::sync::mpsc::channel();
-    let listener = Box::new(move |w: &Warning| sender.send(w.message.clone()).unwrap());
+    let listener = Box::new(move |w: &Warning| sender.send(w.message.to_string()).unwrap());
     let report = program.invoke(None, &NixValue::Int(1), Some(listener));
     assert!(report.result.is_ok());
     assert_eq!(receiver.try_iter().collect::<Vec<_>>(), ["out one"]);
@@ -234,7 +258,7 @@ fn the_runner_runs_wasi_programs_without_a_function() {
     assert!(!out.status.success());
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        "error: 'function' attribute is not allowed for WASI modules\n"
+        "error:\n       … while executing a Wasm module\n\n       error: 'function' attribute is not allowed for WASI modules\n"
     );
 }
 

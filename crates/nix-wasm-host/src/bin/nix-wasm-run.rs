@@ -1,10 +1,11 @@
 //! `nix-wasm-run`: call an entry point of any `builtins.wasm` plugin.
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
+use nix_wasm_host::nix_log::{filter_escapes, show_error};
 use nix_wasm_host::{FileAccess, Host, Limits, NixValue, Warning, nix_expr};
 
 /// Calls FUNCTION of the builtins.wasm plugin MODULE and prints the result.
@@ -19,17 +20,21 @@ use nix_wasm_host::{FileAccess, Host, Limits, NixValue, Warning, nix_expr};
 /// argument is JSON, converted as `builtins.fromJSON` would; without one
 /// it is null.
 ///
-/// Warnings go to stderr as Nix prints them, as they happen:
-/// `warning: '<module file>' function '<function>': <message>`, or
-/// `warning: '<module file>': <message>` for a WASI program (its
-/// `warn` calls and each line of its standard output and error); an
-/// inline module is named `<inline wat>`.
+/// Warnings go to stderr as Nix prints them to anything but a terminal,
+/// as they happen: `warning: '<module file>' function '<function>':
+/// <message>`, or `warning: '<module file>': <message>` for a WASI program
+/// (its `warn` calls and each line of its standard output and error); an
+/// inline module is named `<inline wat>`. The message's bytes are written
+/// as they are, escape sequences, carriage returns and bells dropped and
+/// tabs expanded, as Nix's log filter does.
 ///
-/// Errors: with `--output json` (the default) a failed call prints
-/// `error: <message>` on stderr and exits 1. With `--output nix` it prints
-/// the Nix expression `builtins.throw "<message>"` on stdout and exits 0:
-/// a Nix that evaluates the output (the `builtins.exec` shim for Nix 2.8,
-/// or import-from-derivation) then fails evaluation with the plugin's
+/// Errors: with `--output json` (the default) a failed call prints the
+/// evaluator's error on stderr as Nix prints it (`error:`, the trace `…
+/// while executing a Wasm module`, then `error: <message>`; no source
+/// positions) and exits 1. With `--output nix` it prints the Nix
+/// expression `builtins.throw "<message>"` on stdout and exits 0: a Nix
+/// that evaluates the output (the `builtins.exec` shim for Nix 2.8, or
+/// import-from-derivation) then fails evaluation with the evaluator's
 /// message, as `builtins.wasm` would.
 #[derive(Debug, Parser)]
 #[command(name = "nix-wasm-run", version)]
@@ -128,9 +133,32 @@ fn path_bytes(path: &std::path::Path) -> Vec<u8> {
     path.to_string_lossy().into_owned().into_bytes()
 }
 
+/// Why the runner printed no result.
+enum Failure {
+    /// The runner's own error (its arguments, printing the result).
+    Runner(String),
+    /// The call failed: the evaluator's message, and the error as Nix
+    /// prints it.
+    Call { message: String, printed: Vec<u8> },
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Runner(message)
+    }
+}
+
+/// Writes `text` to stderr as Nix's logger does: filtered, one line end
+/// added.
+fn log(text: &[u8]) {
+    let mut line = filter_escapes(text);
+    line.push(b'\n');
+    let _ = std::io::stderr().lock().write_all(&line);
+}
+
 /// Runs the call, printing warnings as they come; returns the printed
-/// result or the error message.
-fn run(cli: &Cli) -> Result<String, String> {
+/// result or why there is none.
+fn run(cli: &Cli) -> Result<String, Failure> {
     let argument = argument(cli)?;
     let limits = match cli.limits {
         LimitSet::Evaluator => Limits::evaluator(),
@@ -150,18 +178,20 @@ fn run(cli: &Cli) -> Result<String, String> {
         &config(cli)?,
         &argument,
         Some(Box::new(|warning: &Warning| {
-            eprintln!("warning: {warning}")
+            log(&[b"warning: ".as_slice(), &warning.to_bytes()].concat())
         })),
     );
-    report.result.map_err(|e| e.to_string()).and_then(|value| {
-        match cli.output {
-            Output::Json => value.to_json().map(|json| {
-                serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
-            }),
-            Output::Nix => value.to_nix_expr(),
-        }
-        .map_err(|e| e.to_string())
-    })
+    if let (Some(message), Some(printed)) = (report.error_message(), report.nix_error()) {
+        return Err(Failure::Call { message, printed });
+    }
+    let value = report.result.map_err(|e| e.to_string())?;
+    match cli.output {
+        Output::Json => value
+            .to_json()
+            .map(|json| serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())),
+        Output::Nix => value.to_nix_expr(),
+    }
+    .map_err(|e| Failure::Runner(e.to_string()))
 }
 
 /// The stack a call runs on: Nix's, deep enough for values nested
@@ -174,23 +204,31 @@ fn main() -> ExitCode {
         std::thread::Builder::new()
             .stack_size(STACK_SIZE)
             .spawn_scoped(scope, || run(&cli))
-            .map_err(|e| format!("cannot start the evaluation thread: {e}"))?
+            .map_err(|e| Failure::Runner(format!("cannot start the evaluation thread: {e}")))?
             .join()
-            .map_err(|_| "the evaluation thread panicked".to_string())?
+            .map_err(|_| Failure::Runner("the evaluation thread panicked".to_string()))?
     });
     match outcome {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
         }
-        Err(message) if cli.output == Output::Nix => {
+        Err(Failure::Call { message, .. } | Failure::Runner(message))
+            if cli.output == Output::Nix =>
+        {
             // A NUL byte would end the Nix source early.
             let message = message.replace('\0', "␀");
             println!("builtins.throw {}", nix_expr::quote(&message));
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(Failure::Call { mut printed, .. }) => {
+            // Already laid out and filtered as Nix's logger does.
+            printed.push(b'\n');
+            let _ = std::io::stderr().lock().write_all(&printed);
+            ExitCode::FAILURE
+        }
+        Err(Failure::Runner(message)) => {
+            log(show_error(&[], &message).as_bytes());
             ExitCode::FAILURE
         }
     }
