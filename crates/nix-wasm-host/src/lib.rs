@@ -105,8 +105,8 @@ pub use model::Model;
 pub use nix_expr::to_nix_expr;
 pub use plugin::{CallOutcome, CallReport, EPOCH_TICK, Host, Limits, Plugin};
 pub use value::{
-    Attrs, LAYER_RHS_THRESHOLD, MAX_DEPTH, MAX_LAYERS, NixFunction, NixString, NixValue, Thunk,
-    function,
+    Attrs, LAYER_RHS_THRESHOLD, MAX_CALL_DEPTH, MAX_DEPTH, MAX_LAYERS, NixFunction, NixString,
+    NixValue, STACK_OVERFLOW, Thunk, function,
 };
 
 /// Why a plugin could not be loaded, or a value converted.
@@ -160,8 +160,9 @@ pub enum HostError {
     /// A value has no JSON or Nix-expression form.
     #[error("{0} cannot be represented")]
     NotRepresentable(String),
-    /// A value is nested deeper than [`MAX_DEPTH`].
-    #[error("the value is nested more than {MAX_DEPTH} levels deep")]
+    /// A value is nested deeper than [`MAX_CALL_DEPTH`]: Nix's error
+    /// converting or printing it.
+    #[error("stack overflow; max-call-depth exceeded")]
     TooDeep,
     /// Forcing a value failed with this message.
     #[error("{0}")]

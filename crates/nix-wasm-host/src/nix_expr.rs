@@ -1,7 +1,7 @@
 //! Printing values as Nix expressions that evaluate back to them.
 
 use crate::HostError;
-use crate::value::{MAX_DEPTH, NixString, NixValue};
+use crate::value::{MAX_CALL_DEPTH, NixString, NixValue};
 
 /// The text of a string, path or name, which a printed expression needs
 /// as UTF-8 (Nix strings may hold other bytes, but this printer writes
@@ -129,9 +129,10 @@ fn float_literal(x: f64) -> Result<String, HostError> {
 /// attribute sets are printed with names in lexicographic order (stable
 /// output), floats always read back as floats. Functions, NaN,
 /// infinities, subnormal floats, strings with NUL bytes, paths that are
-/// not plain canonical path literals, and values nested deeper than
-/// [`MAX_DEPTH`] have no form here and are errors, as is a thunk that
-/// fails.
+/// not plain canonical path literals have no form here and are errors, as
+/// is a thunk that fails; values nested deeper than [`MAX_CALL_DEPTH`]
+/// fail as Nix's printing does ("stack overflow; max-call-depth
+/// exceeded").
 pub fn to_nix_expr(value: &NixValue) -> Result<String, HostError> {
     let mut out = String::new();
     write_expr(value, 0, &mut out)?;
@@ -139,7 +140,7 @@ pub fn to_nix_expr(value: &NixValue) -> Result<String, HostError> {
 }
 
 fn write_expr(value: &NixValue, depth: usize, out: &mut String) -> Result<(), HostError> {
-    if depth > MAX_DEPTH {
+    if depth > MAX_CALL_DEPTH {
         return Err(HostError::TooDeep);
     }
     match &*value.whnf().map_err(HostError::Evaluation)? {
@@ -318,7 +319,7 @@ mod tests {
             r#"[ true false null [ ] { } { x = [ "a" (-1) ]; } ]"#
         );
         crate::value::tests::on_a_deep_stack(|| {
-            let deep = (0..=MAX_DEPTH).fold(NixValue::Null, |v, _| NixValue::list(vec![v]));
+            let deep = (0..=MAX_CALL_DEPTH).fold(NixValue::Null, |v, _| NixValue::list(vec![v]));
             assert_eq!(to_nix_expr(&deep).unwrap_err(), HostError::TooDeep);
         });
     }

@@ -46,15 +46,21 @@ pub struct Limits {
     /// and plugins called from functions a plugin calls.
     pub max_instances: u32,
     /// How deep the values a call builds may nest (lists, sets, chains of
-    /// `make_app`), at most [`MAX_DEPTH`]. Forcing and converting recurse
-    /// once per level: at [`MAX_DEPTH`] call on a deep stack (64 MiB).
+    /// `make_app`), at most [`MAX_DEPTH`]. The evaluator builds values of
+    /// any depth; forcing and converting stop at [`MAX_CALL_DEPTH`] in
+    /// both. Dropping a value recurses once per level: at [`MAX_DEPTH`]
+    /// call on a deep stack (64 MiB).
+    ///
+    /// [`MAX_CALL_DEPTH`]: crate::MAX_CALL_DEPTH
     pub max_depth: usize,
 }
 
 impl Limits {
     /// The evaluator's limits: wasmtime's pooling allocator defaults (1000
     /// instances, memories of up to 4 GiB), no time limit, no limit on
-    /// values, nesting up to [`MAX_DEPTH`].
+    /// values; values nested up to [`MAX_DEPTH`] (100 000) levels, so that
+    /// a plugin building deeper values than Nix can walk still works when
+    /// only their top is read, as in the evaluator.
     pub const fn evaluator() -> Self {
         Self {
             max_memory: 4 << 30,

@@ -8,18 +8,57 @@ use std::thread::{self, ThreadId};
 
 use crate::HostError;
 
-/// The deepest lists, attribute sets and chains of applications may nest
-/// in this host: [`NixValue::to_json`] and [`crate::to_nix_expr`] refuse
-/// deeper values, and no call may build deeper ones
-/// ([`crate::Limits::max_depth`], lower by default).
+/// The deepest lists, attribute sets and chains of applications a call
+/// may build in this host ([`crate::Limits::max_depth`], lower by
+/// default): a limit of this host's own, far beyond what the evaluator
+/// can use.
 ///
-/// Forcing a chain of applications, converting a value and dropping it
-/// recurse once per level, so a guest nesting without bound would
-/// overflow the host's stack, which aborts the process. The evaluator
-/// has no such limit of its own but its `max-call-depth` (10 000) for
-/// forcing. At this depth a call needs a deep stack: `nix-wasm-run`
-/// calls on a 64 MiB one, as Nix evaluates on a 64 MiB stack.
-pub const MAX_DEPTH: usize = 10_000;
+/// The evaluator builds values of any depth (`make_list` and
+/// `make_attrset` take values already made, without recursing), but
+/// everything that walks one recurses and stops at its `max-call-depth`
+/// ([`MAX_CALL_DEPTH`]). Here dropping a value recurses once per level
+/// too, so a guest nesting without bound would overflow the host's
+/// stack, which aborts the process: at this depth a call needs a deep
+/// stack (`nix-wasm-run` calls on 64 MiB, as Nix evaluates on a 64 MiB
+/// stack).
+pub const MAX_DEPTH: usize = 100_000;
+
+/// Nix's `max-call-depth` (its default): forcing nested deeper than this
+/// (a chain of applications built with `make_app`), converting a value
+/// ([`NixValue::to_json`], [`crate::to_nix_expr`], as `builtins.toJSON`,
+/// `--json` and `--strict` printing) nested deeper fails with
+/// [`STACK_OVERFLOW`], as in the evaluator.
+pub const MAX_CALL_DEPTH: usize = 10_000;
+
+/// Nix's error past [`MAX_CALL_DEPTH`] (`StackOverflowError`).
+pub const STACK_OVERFLOW: &str = "stack overflow; max-call-depth exceeded";
+
+thread_local! {
+    /// How many thunks this thread is forcing, one inside the other.
+    static FORCING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of forcing, as Nix's `CallDepth`: refused past
+/// [`MAX_CALL_DEPTH`].
+struct CallDepth;
+
+impl CallDepth {
+    fn enter() -> Result<Self, String> {
+        FORCING.with(|depth| {
+            if depth.get() >= MAX_CALL_DEPTH {
+                return Err(STACK_OVERFLOW.to_string());
+            }
+            depth.set(depth.get() + 1);
+            Ok(CallDepth)
+        })
+    }
+}
+
+impl Drop for CallDepth {
+    fn drop(&mut self) {
+        FORCING.with(|depth| depth.set(depth.get() - 1));
+    }
+}
 
 /// The largest right side of `//` that Determinate Nix layers on top of
 /// the left side instead of copying both into a new set (its setting
@@ -244,7 +283,8 @@ impl Thunk {
             }
         };
         let mut reset = Reset(owner.then_some(self));
-        let result = (self.0.body)().and_then(|value| value.force());
+        let result =
+            CallDepth::enter().and_then(|_depth| (self.0.body)().and_then(|value| value.force()));
         if owner {
             *self.lock() = match &result {
                 Ok(value) => ThunkState::Evaluated(value.clone()),
@@ -457,7 +497,7 @@ impl NixValue {
     }
 
     fn to_json_at(&self, depth: usize) -> Result<serde_json::Value, HostError> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_CALL_DEPTH {
             return Err(HostError::TooDeep);
         }
         Ok(match &*self.whnf().map_err(HostError::Evaluation)? {
@@ -826,15 +866,38 @@ pub(crate) mod tests {
     #[test]
     fn nesting_beyond_the_limit_is_refused_not_a_stack_overflow() {
         on_a_deep_stack(|| {
-            assert!(nested(MAX_DEPTH).to_json().is_ok());
+            assert!(nested(MAX_CALL_DEPTH).to_json().is_ok());
+            let error = nested(MAX_CALL_DEPTH + 1).to_json().unwrap_err();
+            assert_eq!(error, HostError::TooDeep);
+            assert_eq!(error.to_string(), "stack overflow; max-call-depth exceeded");
+        });
+    }
+
+    #[test]
+    fn forcing_deeper_than_max_call_depth_fails_as_in_nix() {
+        on_a_deep_stack(|| {
+            let chain = |n: usize| {
+                (0..n).fold(NixValue::Int(0), |inner, _| {
+                    NixValue::lazy(move || match inner.force()? {
+                        NixValue::Int(i) => Ok(NixValue::Int(i + 1)),
+                        other => Ok(other),
+                    })
+                })
+            };
+            assert!(
+                matches!(chain(MAX_CALL_DEPTH).force(), Ok(NixValue::Int(n)) if n == MAX_CALL_DEPTH as i64)
+            );
+            let deeper = chain(MAX_CALL_DEPTH + 1);
+            assert_eq!(deeper.force().unwrap_err(), STACK_OVERFLOW);
             assert_eq!(
-                nested(MAX_DEPTH + 1).to_json().unwrap_err(),
-                HostError::TooDeep
+                deeper.force().unwrap_err(),
+                STACK_OVERFLOW,
+                "and stays failed"
             );
         });
     }
 
-    /// Runs `f` on a thread with a stack deep enough for [`MAX_DEPTH`]
+    /// Runs `f` on a thread with a stack deep enough for [`MAX_CALL_DEPTH`]
     /// levels in a debug build.
     pub(crate) fn on_a_deep_stack(f: impl FnOnce() + Send + 'static) {
         std::thread::Builder::new()

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{attrs, call, failure, json, probe, probe_with, run_module, temp_dir};
-use nix_wasm_host::{CallError, FileAccess, Host, Limits, MAX_DEPTH, NixValue, Warning, function};
+use nix_wasm_host::{
+    CallError, FileAccess, Host, Limits, MAX_CALL_DEPTH, MAX_DEPTH, NixValue, STACK_OVERFLOW,
+    Warning, function,
+};
 use serde_json::json;
 
 /// A host function that doubles an integer and counts its calls.
@@ -981,18 +984,42 @@ fn the_deepest_allowed_chain_of_applications_is_forced_without_overflow() {
     assert!(matches!(err, CallError::Limit(_)), "{err:?}");
 }
 
+/// With the evaluator's limits, values are built as deep as a plugin
+/// makes them (to [`MAX_DEPTH`], far beyond what Nix can walk), and what
+/// walks them stops at Nix's `max-call-depth`, as in the evaluator:
+/// forcing a chain of applications, printing.
 #[test]
-fn the_evaluators_limits_allow_nesting_to_max_depth_on_a_deep_stack() {
+fn the_evaluators_limits_build_deep_values_and_walk_them_to_max_call_depth() {
     std::thread::Builder::new()
         .stack_size(512 << 20)
         .spawn(|| {
             let p = probe_with(Limits::evaluator());
             assert_eq!(
-                call(&p, "app_chain", increment_chain(MAX_DEPTH)),
-                MAX_DEPTH as i64
+                call(&p, "app_chain", increment_chain(MAX_CALL_DEPTH)),
+                MAX_CALL_DEPTH as i64
             );
-            let err = failure(&p, "app_chain", increment_chain(MAX_DEPTH + 1));
-            assert!(matches!(err, CallError::Limit(_)), "{err:?}");
+            assert_eq!(
+                failure(&p, "app_chain", increment_chain(MAX_CALL_DEPTH + 1)),
+                CallError::Host(STACK_OVERFLOW.into()),
+                "built, then forcing it fails as in Nix"
+            );
+
+            // A list 20 000 levels deep, returned: reading its top works,
+            // printing it all fails as Nix's printing does.
+            let nest = Host::with_limits(Limits::evaluator())
+                .unwrap()
+                .compile_wat("nest.wat", NEST.as_bytes())
+                .unwrap();
+            let outcome = nest.call("nest", &NixValue::Int(20_000)).unwrap();
+            let NixValue::List(top) = &outcome.value else {
+                panic!("{:?}", outcome.value)
+            };
+            assert_eq!(top.len(), 1);
+            assert_eq!(
+                outcome.value.to_json().unwrap_err().to_string(),
+                STACK_OVERFLOW
+            );
+
             let err = failure(&p, "nest_forever", NixValue::Null);
             assert_eq!(
                 err.to_string(),
@@ -1003,6 +1030,26 @@ fn the_evaluators_limits_allow_nesting_to_max_depth_on_a_deep_stack() {
         .join()
         .unwrap();
 }
+
+/// `nest`: `[[[ … null … ]]]`, as many levels as its argument says.
+const NEST: &str = r#"(module
+  (import "env" "get_int" (func $get_int (param i32) (result i64)))
+  (import "env" "make_null" (func $make_null (result i32)))
+  (import "env" "make_list" (func $make_list (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "nix_wasm_init_v1"))
+  (func (export "nest") (param $v i32) (result i32)
+    (local $n i64) (local $x i32)
+    (local.set $n (call $get_int (local.get $v)))
+    (local.set $x (call $make_null))
+    (block $done
+      (loop $again
+        (br_if $done (i64.eqz (local.get $n)))
+        (i32.store (i32.const 0) (local.get $x))
+        (local.set $x (call $make_list (i32.const 0) (i32.const 1)))
+        (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+        (br $again)))
+    (local.get $x)))"#;
 
 #[test]
 fn a_failed_thunk_fails_again_with_the_same_error_without_evaluating_again() {

@@ -381,7 +381,7 @@ fn values_nested_to_the_deepest_level_print_on_the_runners_stack() {
         ),
     )
     .unwrap();
-    let depth = nix_wasm_host::MAX_DEPTH.to_string();
+    let depth = nix_wasm_host::MAX_CALL_DEPTH.to_string();
     let out = run_on(
         &module,
         &["--wat", "nest", "--arg-expr", &depth, "--output", "nix"],
@@ -389,7 +389,15 @@ fn values_nested_to_the_deepest_level_print_on_the_runners_stack() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let printed = text(&out.stdout);
-    assert_eq!(printed.matches('[').count(), nix_wasm_host::MAX_DEPTH);
+    assert_eq!(printed.matches('[').count(), nix_wasm_host::MAX_CALL_DEPTH);
     assert!(printed.starts_with("[ [ [ [ "));
+    // Deeper: the plugin builds and returns it, as in the evaluator;
+    // printing it fails as Nix's printing does, after the call.
+    let out = run_on(&module, &["--wat", "nest", "--arg-expr", "20000"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: stack overflow; max-call-depth exceeded\n"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -195,7 +195,8 @@ fn run(cli: &Cli) -> Result<String, Failure> {
 }
 
 /// The stack a call runs on: Nix's, deep enough for values nested
-/// [`nix_wasm_host::MAX_DEPTH`] levels.
+/// [`nix_wasm_host::MAX_DEPTH`] levels (dropped) and forced or printed
+/// [`nix_wasm_host::MAX_CALL_DEPTH`] levels deep.
 const STACK_SIZE: usize = 64 << 20;
 
 fn main() -> ExitCode {
