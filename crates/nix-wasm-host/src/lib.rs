@@ -71,11 +71,18 @@
 //!   copy that does not fit touches and checks nothing;
 //! - `copy_attrname` on a layered set (`a // b` with a small `b`) is an
 //!   error here and aborts the evaluator: hand plugins flat sets;
-//! - values nest at most [`MAX_DEPTH`] levels;
+//! - values nest at most [`MAX_DEPTH`] levels (the evaluator builds
+//!   any depth; in both, walking a value stops at Nix's
+//!   `max-call-depth`, [`MAX_CALL_DEPTH`]);
 //! - attribute sets are listed in a scrambled order (a hash of the
-//!   name), as unpredictable as the evaluator's symbol-table order;
-//! - errors are the messages alone, without Nix's trace or wasmtime's
-//!   backtrace.
+//!   name), as unpredictable as the evaluator's symbol-table order.
+//!
+//! Error texts are the evaluator's: wasmtime's errors as its C API words
+//! them (the Wasm backtrace, then the causes), a host function's error as
+//! the trap it becomes there ([`CallReport::error_message`]; a
+//! [`CallError`] displays the bare message), and the whole error as Nix
+//! prints it, its traces included ([`CallReport::nix_error`]; no source
+//! positions).
 //!
 //! [`Limits::default`] is stricter still (time, memory, values, nesting),
 //! so that tests fail instead of hanging; [`FileAccess::Pure`] reproduces

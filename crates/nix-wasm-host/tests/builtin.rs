@@ -353,11 +353,12 @@ fn in_pure_evaluation_the_module_must_be_under_an_allowed_path() {
     };
     assert_eq!(pure(file.parent().unwrap()), Ok(2.into()));
     let refused = pure(std::path::Path::new("/nix/store")).unwrap_err();
-    assert!(
-        refused.ends_with(&format!(
+    assert_eq!(
+        refused,
+        format!(
             "access to absolute path '{}' is forbidden in pure evaluation mode (use '--impure' to override)",
             file.display()
-        )),
-        "{refused}"
+        ),
+        "the accessor's message alone, as the evaluator's readFile throws it"
     );
 }
