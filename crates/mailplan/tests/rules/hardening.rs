@@ -271,7 +271,10 @@ fn a_relay_at_a_name_the_dyndns_updater_keeps_loops_back_too() {
     );
     let tunnel = plan(decl(dyndns("ACME.ddns.net", 2525)));
     assert!(
-        warned(&tunnel, "mailRelay.host: acme.ddns.net is kept at this site's WAN address"),
+        warned(
+            &tunnel,
+            "mailRelay.host: acme.ddns.net is kept at this site's WAN address"
+        ),
         "{:?}",
         tunnel.warnings
     );
