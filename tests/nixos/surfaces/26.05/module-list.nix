@@ -4,9 +4,13 @@
   ./config/system-path.nix
   ./config/users-groups.nix
   ./misc/assertions.nix
+  ./misc/extra-arguments.nix
   ./misc/ids.nix
+  ./misc/nixpkgs-flake.nix
   ./misc/nixpkgs.nix
   ./misc/version.nix
+  ./programs/bash/bash.nix
+  ./programs/shadow.nix
   ./security/acme/default.nix
   ./security/ca.nix
   ./security/pam.nix
@@ -28,10 +32,14 @@
   ./services/web-servers/phpfpm/default.nix
   ./system/activation/top-level.nix
   ./system/boot/kernel.nix
+  ./system/boot/loader/efi.nix
   ./system/boot/loader/grub/grub.nix
+  ./system/boot/stage-1.nix
   ./system/boot/systemd.nix
+  ./system/boot/systemd/initrd.nix
   ./system/boot/systemd/tmpfiles.nix
   ./system/etc/etc.nix
   ./tasks/filesystems.nix
   ./tasks/network-interfaces.nix
+  ./virtualisation/nixos-containers.nix
 ]

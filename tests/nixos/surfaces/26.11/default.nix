@@ -8,7 +8,9 @@
 # Not established, so not encoded: nginx's kTLS default and vhost
 # assertions moving into the vhost submodule, postfix's
 # MemoryDenyWriteExecute, ACME's lego 5 command lines (scripts only; unit
-# names, files and assertions are unchanged), a ddns-updater `settings`
+# names, files and assertions are unchanged), the removal of the scripted
+# stage 1 announced for 26.11 (system/boot/stage-1.nix; no case turns
+# boot.initrd.systemd.enable off), a ddns-updater `settings`
 # option without a default (an unmerged branch: if it lands as written,
 # ddns.nix must set it).
 (import ../26.05) // { release = "26.11"; }

@@ -11,15 +11,15 @@
 # - `config.security.googleOsLogin.enable` (assertion on immutable users)
 #   reads `or false`: security/google_oslogin.nix is not transcribed and
 #   its option defaults to false.
-# - users.defaultUserShell belongs to config/shells-environment.nix (not
-#   transcribed); declared here from memory [MEMORY].
 # Left out: user options cryptHomeLuks, pamMount, expires; the activation
 # scripts (update-users-groups.pl), linger-users.service, the per-user
 # profiles in environment.etc, environment.profiles, the systemd-initrd
 # passwd/group files, the renamed/alias option modules.
+# users.defaultUserShell is declared by programs/shadow.nix and set by
+# programs/bash/bash.nix (both in this surface).
 # pkgs: the shell default and the shell assertions use pkgs.shadow,
-# pkgs.bashInteractive, pkgs.fish, pkgs.xonsh and pkgs.zsh; the password hash
-# warning uses pkgs.libxcrypt.enabledCryptSchemeIds (only for users with a
+# pkgs.fish, pkgs.xonsh and pkgs.zsh; the password hash warning uses
+# pkgs.libxcrypt.enabledCryptSchemeIds (only for users with a
 # hashedPassword).
 {
   config,
@@ -493,15 +493,6 @@ in
       description = ''
         The default home directory for normal users.
       '';
-    };
-
-    # From config/shells-environment.nix [MEMORY].
-    users.defaultUserShell = mkOption {
-      description = "This option defines the default shell assigned to user accounts.";
-      example = literalExpression "pkgs.zsh";
-      type = types.either types.path types.shellPackage;
-      default = pkgs.bashInteractive;
-      defaultText = literalExpression "pkgs.bashInteractive";
     };
 
     # systemd initrd

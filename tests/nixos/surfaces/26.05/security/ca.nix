@@ -1,18 +1,42 @@
-# nixos/modules/security/ca.nix: security.pki.caBundle only.
-# sink: declared loosely, not transcribed. Read by transcribed modules
-# (postfix: smtp_tls_CAfile's default). In nixpkgs it is a read-only path
-# set to "${cacertPackage}/etc/ssl/certs/ca-bundle.crt", where cacertPackage
-# is pkgs.cacert overridden with security.pki.certificateFiles and friends
-# [MEMORY]; here the default is that path in the fake pkgs.cacert. The
-# system-wide copy is /etc/ssl/certs/ca-certificates.crt.
-# Left out: certificateFiles, certificates, caCertificateBlacklist,
-# useCompatibleBundle, the /etc/ssl entries.
-{ lib, pkgs, ... }:
+# nixos/modules/security/ca.nix, reduced to security.pki.caBundle.
+# Text: Swarsel/nixpkgs@4aa6836a648ca76c68866decf0c8965e36ec2a3b
+# (read_file id 62037906883, read in full). Dated to 26.05 as that
+# snapshot's security/acme/default.nix (see its header).
+# Verbatim: the option (read-only path, no default) and its definition
+# `security.pki.caBundle = caBundle`. Read by transcribed modules (postfix:
+# smtp_tls_CAfile's default).
+# Deviation: nixpkgs' cacertPackage is pkgs.cacert.override { blacklist,
+# extraCertificateFiles, extraCertificateStrings } from the options left
+# out here; at their defaults ([ ]) that is pkgs.cacert, which is used
+# directly (the fake package set has no .override). caBundleName is
+# "ca-bundle.crt", its value with useCompatibleBundle at its default
+# (false).
+# Left out: caCertificateBlacklist, certificateFiles, certificates,
+# installCACerts, useCompatibleBundle, and the /etc/ssl, /etc/pki entries
+# (the system-wide copy is /etc/ssl/certs/ca-certificates.crt).
 {
-  options.security.pki.caBundle = lib.mkOption {
-    type = lib.types.path;
-    readOnly = true;
-    default = "${pkgs.cacert}/etc/ssl/certs/ca-bundle.crt";
-    description = "sink: declared loosely, not transcribed. The path to the final bundle of certificate authorities.";
+  pkgs,
+  lib,
+  ...
+}:
+let
+  cacertPackage = pkgs.cacert;
+  caBundleName = "ca-bundle.crt";
+  caBundle = "${cacertPackage}/etc/ssl/certs/${caBundleName}";
+in
+{
+  options = {
+    security.pki.caBundle = lib.mkOption {
+      description = ''
+        (Read-only) the path to the final bundle of certificate authorities as a single file.
+      '';
+
+      readOnly = true;
+      type = lib.types.path;
+    };
+  };
+
+  config = {
+    security.pki.caBundle = caBundle;
   };
 }

@@ -1,25 +1,22 @@
-# nixos/modules/tasks/filesystems.nix, reduced, plus the root file system
-# assertion of nixos/modules/system/boot/stage-1.nix.
+# nixos/modules/tasks/filesystems.nix, reduced.
 # Text: read_file id 195498228 (nixfmt, per-filesystem `enable`, `depends`,
 # stratis: recent master; repository not shown by the index). Not dated to
-# 26.05 [INFERENCE: unchanged in substance]. The root assertion: stage-1.nix
-# (e.g. read_file id 28168916689): under `mkIf config.boot.initrd.enable`,
-# `any (fs: fs.mountPoint == "/") fileSystems` where fileSystems are those
-# needed for boot; "/" always is, so testing all file systems is equivalent.
+# 26.05 [INFERENCE: unchanged in substance].
 # Verbatim: the fileSystems submodule (coreFileSystemOpts + fileSystemOpts,
 # stratis left out), its `options` config, `apply`, the filesystems.nix
 # assertions.
-# [MEMORY]: utils.fsNeededForBoot / pathsNeededForBoot / fsBefore
-# (nixos/lib/utils.nix) are inlined from memory; neededForBoot (declared by
-# stage-1.nix) from memory.
-# Sinks (modules not transcribed): boot.initrd.enable (stage-1.nix, default
-# !boot.isContainer) and boot.initrd.systemd.enable (stage-1-systemd.nix,
-# default false) [MEMORY].
+# Elsewhere in this surface: `utils` (fsNeededForBoot, fsBefore) comes from
+# misc/extra-arguments.nix, fileSystems.<name>.neededForBoot,
+# boot.initrd.enable and the scripted root assertion from
+# system/boot/stage-1.nix, boot.initrd.systemd.enable (default true in
+# 26.05) and its root assertion from system/boot/systemd/initrd.nix.
 # Left out: boot.specialFileSystems, boot.supportedFilesystems, devSize and
-# friends, /etc/fstab, the mount units and scripts, swapDevices.
+# friends, /etc/fstab, the mount units and scripts, swapDevices,
+# system.build.fileSystems.
 {
   config,
   lib,
+  utils,
   ...
 }@moduleArgs:
 let
@@ -41,39 +38,6 @@ let
     types
     ;
 
-  # nixos/lib/utils.nix [MEMORY]
-  utils = rec {
-    pathsNeededForBoot = [
-      "/"
-      "/nix"
-      "/nix/store"
-      "/var"
-      "/var/log"
-      "/var/lib"
-      "/var/lib/nixos"
-      "/etc"
-      "/usr"
-    ];
-    fsNeededForBoot = fs: fs.neededForBoot || elem fs.mountPoint pathsNeededForBoot;
-    fsBefore =
-      a: b:
-      let
-        normalisePath = path: "${path}${optionalString (!(lib.hasSuffix "/" path)) "/"}";
-        normalise =
-          mount:
-          mount
-          // {
-            device = normalisePath (toString mount.device);
-            mountPoint = normalisePath mount.mountPoint;
-            depends = map normalisePath mount.depends;
-          };
-        a' = normalise a;
-        b' = normalise b;
-      in
-      lib.hasPrefix a'.mountPoint b'.device
-      || lib.hasPrefix a'.mountPoint b'.mountPoint
-      || any (lib.hasPrefix a'.mountPoint) b'.depends;
-  };
   inherit (utils) fsBefore;
 
   # https://wiki.archlinux.org/index.php/fstab#Filepath_spaces
@@ -201,13 +165,6 @@ let
           description = "Disable running fsck on this filesystem.";
         };
 
-        # stage-1.nix [MEMORY]
-        neededForBoot = mkOption {
-          default = false;
-          type = types.bool;
-          description = "If set, this file system will be mounted in the initial ramdisk.";
-        };
-
       };
 
       config.device = mkIf (config.label != null) (mkDefault "/dev/disk/by-label/${escape config.label}");
@@ -259,83 +216,56 @@ in
       apply = lib.filterAttrs (_: fs: fs.enable);
       description = "The file systems to be mounted. It must include an entry for the root directory.";
     };
-
-    # sink: declared loosely, not transcribed (system/boot/stage-1.nix) [MEMORY]
-    boot.initrd.enable = mkOption {
-      type = types.bool;
-      default = !config.boot.isContainer;
-      defaultText = literalExpression "!config.boot.isContainer";
-      description = "Whether to enable the NixOS initial RAM disk (initrd).";
-    };
-
-    # sink: declared loosely, not transcribed (system/boot/systemd/initrd.nix) [MEMORY]
-    boot.initrd.systemd.enable = mkOption {
-      type = types.bool;
-      default = false;
-      description = "Whether to enable systemd in initrd.";
-    };
   };
 
   ###### implementation
 
-  config = mkMerge [
-    {
-      assertions =
-        let
-          ls = sep: concatMapStringsSep sep (x: x.mountPoint);
-          resizableFSes = [
-            "ext3"
-            "ext4"
-            "btrfs"
-            "xfs"
-          ];
-          notAutoResizable = fs: fs.autoResize && !(builtins.elem fs.fsType resizableFSes);
-        in
-        [
-          {
-            assertion = !(fileSystems' ? cycle);
-            message = "The ‘fileSystems’ option can't be topologically sorted: mountpoint dependency path ${ls " -> " fileSystems'.cycle} loops to ${ls ", " fileSystems'.loops}";
-          }
-          {
-            assertion = !(any notAutoResizable fileSystems);
-            message =
-              let
-                fs = head (filter notAutoResizable fileSystems);
-              in
-              ''
-                Mountpoint '${fs.mountPoint}': 'autoResize = true' is not supported for 'fsType = "${fs.fsType}"'
-                ${optionalString (fs.fsType == "auto") "fsType has to be explicitly set and"}
-                only the following support it: ${lib.concatStringsSep ", " resizableFSes}.
-              '';
-          }
-          {
-            assertion = !(any (fs: fs.formatOptions != null) fileSystems);
-            message = ''
-              'fileSystems.<name>.formatOptions' has been removed, since
-              systemd-makefs does not support any way to provide formatting
-              options.
-            '';
-          }
-        ]
-        ++ lib.map (fs: {
-          assertion = fs.label != null -> fs.device == "/dev/disk/by-label/${escape fs.label}";
-          message = ''
-            The filesystem with mount point ${fs.mountPoint} has its label and device set to inconsistent values:
-              label: ${toString fs.label}
-              device: ${toString fs.device}
-            'filesystems.<name>.label' and 'filesystems.<name>.device' are mutually exclusive. Please set only one.
-          '';
-        }) fileSystems;
-    }
-
-    # system/boot/stage-1.nix
-    (mkIf config.boot.initrd.enable {
-      assertions = [
+  config = {
+    assertions =
+      let
+        ls = sep: concatMapStringsSep sep (x: x.mountPoint);
+        resizableFSes = [
+          "ext3"
+          "ext4"
+          "btrfs"
+          "xfs"
+        ];
+        notAutoResizable = fs: fs.autoResize && !(builtins.elem fs.fsType resizableFSes);
+      in
+      [
         {
-          assertion = any (fs: fs.mountPoint == "/") fileSystems;
-          message = "The ‘fileSystems’ option does not specify your root file system.";
+          assertion = !(fileSystems' ? cycle);
+          message = "The ‘fileSystems’ option can't be topologically sorted: mountpoint dependency path ${ls " -> " fileSystems'.cycle} loops to ${ls ", " fileSystems'.loops}";
         }
-      ];
-    })
-  ];
+        {
+          assertion = !(any notAutoResizable fileSystems);
+          message =
+            let
+              fs = head (filter notAutoResizable fileSystems);
+            in
+            ''
+              Mountpoint '${fs.mountPoint}': 'autoResize = true' is not supported for 'fsType = "${fs.fsType}"'
+              ${optionalString (fs.fsType == "auto") "fsType has to be explicitly set and"}
+              only the following support it: ${lib.concatStringsSep ", " resizableFSes}.
+            '';
+        }
+        {
+          assertion = !(any (fs: fs.formatOptions != null) fileSystems);
+          message = ''
+            'fileSystems.<name>.formatOptions' has been removed, since
+            systemd-makefs does not support any way to provide formatting
+            options.
+          '';
+        }
+      ]
+      ++ lib.map (fs: {
+        assertion = fs.label != null -> fs.device == "/dev/disk/by-label/${escape fs.label}";
+        message = ''
+          The filesystem with mount point ${fs.mountPoint} has its label and device set to inconsistent values:
+            label: ${toString fs.label}
+            device: ${toString fs.device}
+          'filesystems.<name>.label' and 'filesystems.<name>.device' are mutually exclusive. Please set only one.
+        '';
+      }) fileSystems;
+  };
 }

@@ -20,8 +20,12 @@
 #   assertValueOneOf, checkUnitConfig, makeJobScript, the unitConfig,
 #   serviceConfig, targetConfig, timerConfig, socketConfig and
 #   stage2ServiceConfig submodules.
-# - systemd-types.nix: NixOS/nixpkgs@01f31c2 (id 242965012, 2022) for the
-#   services type; targets/timers/sockets are built the same way [MEMORY].
+# - systemd-types.nix: NixOS/nixpkgs@2faec4eca3b0717c3e754e5858e006cd14d288c1
+#   (read_file id 186816152, read in full; recent master: initrdStorePath
+#   with dlopen ELF notes): services, targets, sockets, timers and slices
+#   are attrsOf (submodule [ stage2<Kind>Options unitConfig <kind>Config ]),
+#   as below (older texts, e.g. NixOS/nixpkgs@01f31c2, id 242965012, have
+#   no targetConfig/socketConfig/timerConfig/sliceConfig).
 # - systemd.nix: read_file id 579150863 (nixfmt; has systemd.settings.Manager
 #   and the removal of systemd.extraConfig: 25.11+): the options kept below,
 #   the warnings, the assertions and the startAt timers, verbatim.

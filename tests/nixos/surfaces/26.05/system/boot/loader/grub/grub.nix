@@ -6,10 +6,13 @@
 # Verbatim: enable (default !boot.isContainer), version, device, devices,
 # mirroredBoots, efiSupport, efiInstallAsRemovable, the devices ->
 # mirroredBoots config, ALL the assertions and the version warning.
-# Sinks (declared loosely here; their modules are not transcribed):
-# boot.isContainer (virtualisation/nixos-containers.nix) and
+# Read from elsewhere in this surface: boot.isContainer
+# (virtualisation/nixos-containers.nix) and
 # boot.loader.efi.{efiSysMountPoint,canTouchEfiVariables}
-# (system/boot/loader/efi.nix), with their nixpkgs defaults [MEMORY].
+# (system/boot/loader/efi.nix). The 26.05-cycle text
+# Swarsel/nixpkgs@4aa6836a (read_file id 62106987586, read in full; dated as
+# security/acme/default.nix) has the same types, defaults, config and
+# assertions (nixfmt, attributes sorted by that fork).
 # Left out: every other option (splash, theme, users, extra*, …), the
 # install script (system.build.installBootLoader), system.build.grub, the
 # GRUB package in environment.systemPackages.
@@ -35,27 +38,6 @@ in
   ###### interface
 
   options = {
-
-    # sink: declared loosely, not transcribed (virtualisation/nixos-containers.nix)
-    boot.isContainer = lib.mkOption {
-      type = lib.types.bool;
-      default = false;
-      description = "Whether this NixOS machine is a lightweight container running in another NixOS system.";
-    };
-
-    # sink: declared loosely, not transcribed (system/boot/loader/efi.nix)
-    boot.loader.efi = {
-      efiSysMountPoint = lib.mkOption {
-        type = lib.types.str;
-        default = "/boot";
-        description = "Where the EFI System Partition is mounted.";
-      };
-      canTouchEfiVariables = lib.mkOption {
-        type = lib.types.bool;
-        default = false;
-        description = "Whether the installation process is allowed to modify EFI boot variables.";
-      };
-    };
 
     boot.loader.grub = {
 
