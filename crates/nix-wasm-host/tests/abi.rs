@@ -1008,7 +1008,7 @@ fn the_evaluators_limits_build_deep_values_and_walk_them_to_max_call_depth() {
             // printing it all fails as Nix's printing does.
             let nest = Host::with_limits(Limits::evaluator())
                 .unwrap()
-                .compile_wat("nest.wat", NEST.as_bytes())
+                .compile_wat("nest.wat", common::NEST.as_bytes())
                 .unwrap();
             let outcome = nest.call("nest", &NixValue::Int(20_000)).unwrap();
             let NixValue::List(top) = &outcome.value else {
@@ -1030,26 +1030,6 @@ fn the_evaluators_limits_build_deep_values_and_walk_them_to_max_call_depth() {
         .join()
         .unwrap();
 }
-
-/// `nest`: `[[[ … null … ]]]`, as many levels as its argument says.
-const NEST: &str = r#"(module
-  (import "env" "get_int" (func $get_int (param i32) (result i64)))
-  (import "env" "make_null" (func $make_null (result i32)))
-  (import "env" "make_list" (func $make_list (param i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (func (export "nix_wasm_init_v1"))
-  (func (export "nest") (param $v i32) (result i32)
-    (local $n i64) (local $x i32)
-    (local.set $n (call $get_int (local.get $v)))
-    (local.set $x (call $make_null))
-    (block $done
-      (loop $again
-        (br_if $done (i64.eqz (local.get $n)))
-        (i32.store (i32.const 0) (local.get $x))
-        (local.set $x (call $make_list (i32.const 0) (i32.const 1)))
-        (local.set $n (i64.sub (local.get $n) (i64.const 1)))
-        (br $again)))
-    (local.get $x)))"#;
 
 #[test]
 fn a_failed_thunk_fails_again_with_the_same_error_without_evaluating_again() {

@@ -358,29 +358,7 @@ fn pure_mode_allows_only_the_given_directories() {
 fn values_nested_to_the_deepest_level_print_on_the_runners_stack() {
     let dir = temp_dir("runner-deep");
     let module = dir.join("deep.wat");
-    std::fs::write(
-        &module,
-        format!(
-            r#"(module {}
-  (memory (export "memory") 1)
-  (func (export "nix_wasm_init_v1"))
-  ;; [[[ … null … ]]], n levels deep.
-  (func (export "nest") (param $v i32) (result i32)
-    (local $n i64) (local $x i32)
-    (local.set $n (call $get_int (local.get $v)))
-    (local.set $x (call $make_null))
-    (block $done
-      (loop $again
-        (br_if $done (i64.eqz (local.get $n)))
-        (i32.store (i32.const 0) (local.get $x))
-        (local.set $x (call $make_list (i32.const 0) (i32.const 1)))
-        (local.set $n (i64.sub (local.get $n) (i64.const 1)))
-        (br $again)))
-    (local.get $x)))"#,
-            common::IMPORTS
-        ),
-    )
-    .unwrap();
+    std::fs::write(&module, common::NEST).unwrap();
     let depth = nix_wasm_host::MAX_CALL_DEPTH.to_string();
     let out = run_on(
         &module,

@@ -116,3 +116,23 @@ pub fn temp_dir(label: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// `nest`: `[[[ … null … ]]]`, as many levels as its argument says.
+pub const NEST: &str = r#"(module
+  (import "env" "get_int" (func $get_int (param i32) (result i64)))
+  (import "env" "make_null" (func $make_null (result i32)))
+  (import "env" "make_list" (func $make_list (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "nix_wasm_init_v1"))
+  (func (export "nest") (param $v i32) (result i32)
+    (local $n i64) (local $x i32)
+    (local.set $n (call $get_int (local.get $v)))
+    (local.set $x (call $make_null))
+    (block $done
+      (loop $again
+        (br_if $done (i64.eqz (local.get $n)))
+        (i32.store (i32.const 0) (local.get $x))
+        (local.set $x (call $make_list (i32.const 0) (i32.const 1)))
+        (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+        (br $again)))
+    (local.get $x)))"#;
