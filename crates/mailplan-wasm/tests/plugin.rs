@@ -342,6 +342,11 @@ fn the_largest_inputs_get_the_native_answer_never_a_trap() {
             .map(|i| format!("ip4:198.51.{}.{}", i / 250, i % 250))
             .collect()
     };
+    let dyndns_hosts = |n: usize| {
+        json!({ "name": "Big", "domain": "example.com",
+            "domainProvider": { "provider": "desec", "hosts": (0..n).map(|i| format!("h{i}")).collect::<Vec<_>>() },
+            "users": [ { "name": "ddns", "passwordFile": "/run/t", "roles": ["domain-provider"] } ] })
+    };
     let cases = [
         (
             "5,000 mailboxes, the most accepted",
@@ -360,12 +365,7 @@ fn the_largest_inputs_get_the_native_answer_never_a_trap() {
             "the longest SPF record accepted",
             base(json!({ "spf": { "extra": ip4_terms(110) } })),
         ),
-        (
-            "100 dyndns hosts",
-            json!({ "name": "Big", "domain": "example.com",
-                "domainProvider": { "provider": "desec", "hosts": (0..100).map(|i| format!("h{i}")).collect::<Vec<_>>() },
-                "users": [ { "name": "ddns", "passwordFile": "/run/t", "roles": ["domain-provider"] } ] }),
-        ),
+        ("100 dyndns hosts", dyndns_hosts(100)),
         (
             "a selector of 32,757 labels",
             base(json!({ "dkimSelector": vec!["a"; 32_757].join(".") })),
@@ -375,12 +375,7 @@ fn the_largest_inputs_get_the_native_answer_never_a_trap() {
             "40,000 SPF terms",
             base(json!({ "spf": { "extra": ip4_terms(40_000) } })),
         ),
-        (
-            "40,000 dyndns hosts",
-            json!({ "name": "Big", "domain": "example.com",
-                "domainProvider": { "provider": "desec", "hosts": (0..40_000).map(|i| format!("h{i}")).collect::<Vec<_>>() },
-                "users": [ { "name": "ddns", "passwordFile": "/run/t", "roles": ["domain-provider"] } ] }),
-        ),
+        ("40,000 dyndns hosts", dyndns_hosts(40_000)),
         (
             "an attribute name of 10 MB",
             base(json!({ "x".repeat(10_000_000): true })),
